@@ -1,0 +1,3 @@
+from wanstack.cli import main
+
+main()

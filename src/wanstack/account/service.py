@@ -1,0 +1,103 @@
+"""Accounts and API keys: create, revoke, and resolve a request's key and workspace to a caller."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+
+from wanstack.account.repository import AccountRepository, ApiKeyRecord
+from wanstack.clock import Clock
+from wanstack.domain import Caller
+from wanstack.errors import InvalidApiKey, WorkspaceDenied
+
+KEY_PREFIX = "sk-"
+_CACHE_SECONDS = 2.0  # a revoked key stops working within this time on every API process
+
+
+def hash_key(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class AccountService:
+    """Use cases about accounts and keys, for the API and the CLI."""
+
+    def __init__(self, repo: AccountRepository, clock: Clock) -> None:
+        self._repo = repo
+        self._clock = clock
+        self._cache: dict[str, tuple[float, ApiKeyRecord | None]] = {}
+
+    async def ensure_account(self, name: str) -> str:
+        """The id of the account called ``name``, created if needed."""
+        existing = await self._repo.account_id(name)
+        if existing is not None:
+            return existing
+        try:
+            await self._repo.insert_account(uuid.uuid4().hex, name, self._clock.now_ms())
+        except IntegrityError:
+            pass  # another process created it at the same moment
+        found = await self._repo.account_id(name)
+        assert found is not None
+        return found
+
+    async def create_key(self, account_name: str = "default", workspace: str | None = None) -> str:
+        """Create a key and return its secret: the only time it is ever available."""
+        account_id = await self.ensure_account(account_name)
+        secret = KEY_PREFIX + secrets.token_hex(24)
+        await self._repo.insert_key(
+            key_id="key-" + uuid.uuid4().hex[:16],
+            account_id=account_id,
+            workspace=workspace,
+            key_hash=hash_key(secret),
+            prefix=secret[:10],
+            now=self._clock.now_ms(),
+        )
+        return secret
+
+    async def keys(self, account_name: str | None = None) -> list[ApiKeyRecord]:
+        return await self._repo.keys(account_name)
+
+    async def revoke(self, key_id_or_prefix: str) -> int:
+        self._cache.clear()
+        return await self._repo.revoke(key_id_or_prefix, self._clock.now_ms())
+
+    async def authenticate(self, authorization: str | None, workspace: str | None) -> Caller:
+        """Resolve ``Authorization`` and ``X-DashScope-WorkSpace`` into a caller.
+
+        A key created for a workspace must name it; an account-wide key may name any workspace
+        (its tasks are then scoped to it) or none (it sees the whole account).
+        """
+        secret = _bearer(authorization)
+        if not secret:
+            raise InvalidApiKey("No API-key provided.")
+        record = await self._lookup(secret)
+        if record is None:
+            raise InvalidApiKey("Invalid API-key provided.")
+        workspace = workspace.strip() if workspace else None
+        if record.workspace is not None and workspace != record.workspace:
+            raise WorkspaceDenied()
+        return Caller(account_id=record.account_id, api_key_id=record.id, workspace=workspace)
+
+    async def _lookup(self, secret: str) -> ApiKeyRecord | None:
+        digest = hash_key(secret)
+        now = time.monotonic()
+        hit = self._cache.get(digest)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        record = await self._repo.by_hash(digest)
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[digest] = (now + _CACHE_SECONDS, record)
+        return record
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None

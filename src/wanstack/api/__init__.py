@@ -1,0 +1,1 @@
+"""The HTTP API: translation between DashScope's wire format and the services."""

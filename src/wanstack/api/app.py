@@ -1,0 +1,39 @@
+"""``create_app``: the FastAPI application, its routes, error handling and lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from wanstack import __version__
+from wanstack.api import handlers
+from wanstack.api.middleware import RequestContext
+from wanstack.api.routes import files, health, services, tasks, uploads
+from wanstack.container import Container
+
+
+def create_app(container: Container, *, workers: int = 0) -> FastAPI:
+    """The ASGI app over ``container``; with ``workers`` > 0 it also runs that many embedded
+    task slots for its lifetime (``wanstack serve``)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with container.running(workers=workers):
+            yield
+
+    app = FastAPI(
+        title="wanstack",
+        version=__version__,
+        description="DashScope-compatible image and video generation, self-hosted.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.container = container
+    handlers.install(app)
+    for module in (services, tasks, uploads, files, health):
+        app.include_router(module.router)
+    app.add_middleware(RequestContext)
+    return app

@@ -1,0 +1,66 @@
+"""The only place where exceptions become HTTP responses: DashScope error envelopes, always JSON.
+
+A client's mistake is a 4xx with a code and a message naming the field; anything unexpected is a
+500 ``InternalError`` with the request id (the traceback goes to the log, never to the client).
+"""
+
+from __future__ import annotations
+
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from wanstack.api.protocol import JSONBytes, error_body
+from wanstack.errors import (
+    InvalidParameter,
+    MethodNotAllowed,
+    NotFound,
+    ServiceError,
+    Throttled,
+)
+from wanstack.logcontext import request_id_var
+
+
+
+def error_response(exc: ServiceError) -> Response:
+    headers = {}
+    if isinstance(exc, Throttled):
+        headers["Retry-After"] = str(exc.retry_after)
+    return JSONBytes(
+        error_body(exc.code, exc.message, request_id_var.get()),
+        status_code=exc.http_status,
+        headers=headers,
+    )
+
+
+async def _service_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ServiceError)
+    return error_response(exc)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return error_response(NotFound(f"Not found! No route {request.url.path}"))
+    if exc.status_code == 405:
+        return error_response(
+            MethodNotAllowed(f"Method {request.method} is not allowed on {request.url.path}")
+        )
+    error = ServiceError(str(exc.detail), code="BadRequest")
+    error.http_status = exc.status_code
+    return error_response(error)
+
+
+async def _validation_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query"))
+    return error_response(InvalidParameter(f"{where}: {first.get('msg', 'invalid value')}"))
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(ServiceError, _service_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

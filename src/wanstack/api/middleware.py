@@ -1,0 +1,72 @@
+"""Pure ASGI middleware (cheaper than ``BaseHTTPMiddleware`` on every request).
+
+* Every request gets a ``request_id`` (UUID4): in the log context and as ``x-request-id``.
+* A trailing ``/`` is dropped before routing, so every route answers with and without it (the
+  SDK's aio client polls ``/tasks/{id}/``; the docs post to ``…/generation/``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from wanstack.api.protocol import error_body
+from wanstack.errors import InternalError
+from wanstack.logcontext import request_id_var
+
+log = logging.getLogger(__name__)
+
+
+class RequestContext:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        if len(path) > 1 and path.endswith("/"):
+            scope = dict(scope)
+            scope["path"] = path.rstrip("/") or "/"
+            raw = scope.get("raw_path")
+            if raw:
+                scope["raw_path"] = raw.rstrip(b"/") or b"/"
+        request_id = str(uuid.uuid4())
+        token = request_id_var.set(request_id)
+        header = (b"x-request-id", request_id.encode())
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send_with_id(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception:
+            # Answered here, inside the request context, so the 500 body and the log line
+            # carry the request id (Starlette's own error middleware sits outside ours).
+            log.exception("unhandled error")
+            if started:
+                raise
+            body = json.dumps(error_body(InternalError.code, InternalError.default_message, request_id))
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await send_with_id({"type": "http.response.body", "body": body.encode()})
+        finally:
+            request_id_var.reset(token)

@@ -1,0 +1,98 @@
+"""DashScope wire shapes, in the vendor's field order (contract §5, seeds 001/003).
+
+Internal names stay inside; only this module knows ``task_status``, ``submit_time``,
+``task_metrics`` and friends. Stored outputs hold storage keys; URLs are signed here, per request,
+so they are absolute for whatever host the client used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from starlette.responses import Response
+
+from wanstack.clock import format_timestamp
+from wanstack.domain import Task, TaskStatus
+
+#: Turns a storage key into an absolute signed URL valid until the given epoch ms.
+UrlFor = Callable[[str, int], str]
+
+
+class JSONBytes(Response):
+    """A JSON response without re-validation (the shapes are built here, by hand)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def error_body(code: str, message: str, request_id: str) -> dict[str, Any]:
+    return {"request_id": request_id, "code": code, "message": message}
+
+
+def submitted(task: Task, request_id: str) -> dict[str, Any]:
+    return {
+        "output": {"task_status": task.status.value, "task_id": task.id},
+        "request_id": request_id,
+    }
+
+
+def unknown_task(task_id: str, request_id: str) -> dict[str, Any]:
+    return {"request_id": request_id, "output": {"task_id": task_id, "task_status": "UNKNOWN"}}
+
+
+def task_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
+    """``GET /tasks/{id}``: status, times, results (signed URLs), metrics, usage."""
+    output: dict[str, Any] = {"task_id": task.id, "task_status": task.status.value}
+    output["submit_time"] = format_timestamp(task.submitted_at)
+    if task.scheduled_at is not None:
+        output["scheduled_time"] = format_timestamp(task.scheduled_at)
+    if task.status.is_final and task.finished_at is not None:
+        output["end_time"] = format_timestamp(task.finished_at)
+    stored = task.output or {}
+    if "results" in stored:
+        output["results"] = [
+            {"url": url_for(item["key"], task.expires_at)} if "key" in item else dict(item)
+            for item in stored["results"]
+        ]
+    if task.status is TaskStatus.RUNNING:
+        total = int(task.parameters.get("n", 1))
+        output["task_metrics"] = {"TOTAL": total, "SUCCEEDED": 0, "FAILED": 0}
+    if "task_metrics" in stored:
+        output["task_metrics"] = stored["task_metrics"]
+    if task.code:
+        output["code"] = task.code
+        output["message"] = task.message or ""
+    if task.engine:
+        output["engine"] = task.engine  # wanstack extension: what produced the output
+    body: dict[str, Any] = {"request_id": request_id, "output": output}
+    if task.usage is not None:
+        body["usage"] = task.usage
+    return body
+
+
+def list_item(task: Task) -> dict[str, Any]:
+    """One entry of ``GET /tasks`` ``data`` (flat, epoch-ms times, ``status`` not
+    ``task_status``), as in the real capture of contract §5.3."""
+    item: dict[str, Any] = {
+        "api_key_id": task.api_key_id,
+        "caller_parent_id": task.account_id,
+        "caller_uid": task.account_id,
+        "gmt_create": task.submitted_at,
+        "model_name": task.model,
+        "region": "local",
+        "request_id": task.request_id,
+        "status": task.status.value,
+        "task_id": task.id,
+        "user_api_unique_key": f"apikey:v1:{task.model}:{task.api_key_id}",
+    }
+    if task.scheduled_at is not None:
+        item["start_time"] = task.scheduled_at
+    if task.finished_at is not None:
+        item["end_time"] = task.finished_at
+    if task.workspace is not None:
+        item["workspace_id"] = task.workspace
+    return item

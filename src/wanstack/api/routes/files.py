@@ -1,0 +1,29 @@
+"""``GET /files/{key}``: stored results and uploads behind HMAC-signed, expiring URLs."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from fastapi import APIRouter, Request
+from starlette.responses import FileResponse, Response
+
+from wanstack.api.deps import container
+from wanstack.errors import AccessDenied, NotFound
+
+router = APIRouter()
+
+
+@router.get("/files/{key:path}")
+async def get_file(key: str, request: Request) -> Response:
+    c = container(request)
+    expires = request.query_params.get("Expires", "")
+    signature = request.query_params.get("Signature", "")
+    if not expires.isdigit() or not c.signer.verify_file(
+        key, int(expires), signature, c.clock.now_ms()
+    ):
+        raise AccessDenied("Request has expired or its signature does not match.")
+    path = c.storage.local_path(key)
+    if path is None or not path.is_file():
+        raise NotFound("The file has expired or does not exist.")
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,44 @@
+"""``POST /api/v1/services/aigc/{group}/{function}``: every asynchronous submit endpoint."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from wanstack.api import protocol
+from wanstack.api.deps import caller, container, header_enabled
+from wanstack.catalog.registry import ENDPOINTS
+from wanstack.errors import AccessDenied, BadRequest, InvalidParameter, ModelNotFound
+from wanstack.logcontext import request_id_var
+
+router = APIRouter()
+
+#: Sync/SSE endpoint (wan2.6-image); no model is served there yet.
+SYNC_ENDPOINTS = ("multimodal-generation/generation",)
+
+
+@router.post("/api/v1/services/aigc/{group}/{function}")
+async def submit(group: str, function: str, request: Request) -> Response:
+    endpoint = f"{group}/{function}"
+    who = await caller(request)
+    if endpoint in SYNC_ENDPOINTS:
+        raise ModelNotFound()
+    if endpoint not in ENDPOINTS:
+        raise InvalidParameter("url error, please check url！")
+    if not header_enabled(request, "x-dashscope-async"):
+        raise AccessDenied("current user api does not support synchronous calls.")
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest() from None
+    request_id = request_id_var.get()
+    task = await container(request).task_service.submit(
+        who,
+        endpoint,
+        body,
+        oss_resolve=header_enabled(request, "x-dashscope-ossresourceresolve"),
+        request_id=request_id,
+    )
+    return protocol.JSONBytes(protocol.submitted(task, request_id))

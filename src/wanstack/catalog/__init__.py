@@ -1,0 +1,1 @@
+"""The DashScope models this server serves: wire schema, validation and media rules."""

@@ -1,0 +1,33 @@
+"""The models this server serves, and which submit endpoint accepts which model."""
+
+from __future__ import annotations
+
+from wanstack.catalog.base import ModelSpec
+from wanstack.catalog.x_painting import XPainting
+from wanstack.errors import ModelNotFound
+
+#: Every submit endpoint DashScope has for these services (after ``/api/v1/services/aigc/``).
+#: An endpoint with no model yet answers every request with "Model not exist.".
+ENDPOINTS = (
+    "text2image/image-synthesis",
+    "image2image/image-synthesis",
+    "background-generation/generation",
+    "video-generation/video-synthesis",
+    "image2video/video-synthesis",
+    "image-generation/generation",
+)
+
+MODELS: dict[str, ModelSpec] = {spec.model: spec for spec in (XPainting(),)}
+
+
+def spec_for(endpoint: str, model: str) -> ModelSpec:
+    """The spec serving ``model`` on ``endpoint``, else :class:`ModelNotFound`."""
+    spec = MODELS.get(model)
+    if spec is None or endpoint not in spec.endpoints:
+        raise ModelNotFound()
+    return spec
+
+
+def spec_of(model: str) -> ModelSpec:
+    """The spec of a stored task's model (it was validated at submit)."""
+    return MODELS[model]

@@ -1,0 +1,182 @@
+"""The ``wanstack`` command: serve, worker, keys, migrate.
+
+Stable interfaces (DESIGN §7): ``serve --host --port``, ``worker``, and
+``keys create [--account NAME] [--workspace ID]`` printing the key alone on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from wanstack import __version__, logcontext
+from wanstack.config import Settings
+from wanstack.container import Container
+
+log = logging.getLogger("wanstack")
+
+DEFAULT_KEY_FILE = "default-api-key"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wanstack",
+        description="Self-hosted, DashScope-compatible image and video generation.",
+    )
+    parser.add_argument("--version", action="version", version=f"wanstack {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API with embedded workers")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="embedded task slots (default WANSTACK_WORKERS, 2; 0: API only)",
+    )
+
+    worker = sub.add_parser("worker", help="run workers only (same settings as serve)")
+    worker.add_argument("--concurrency", type=int, default=None)
+
+    keys = sub.add_parser("keys", help="manage API keys")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key and print it (only time shown)")
+    create.add_argument("--account", default="default")
+    create.add_argument("--workspace", default=None)
+    lst = keys_sub.add_parser("list", help="list keys (never their secrets)")
+    lst.add_argument("--account", default=None)
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by id or prefix")
+    revoke.add_argument("key")
+
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    logcontext.configure(settings.log_level, settings.log_json)
+    try:
+        if args.command == "serve":
+            _serve(settings, args.host, args.port, args.workers)
+        elif args.command == "worker":
+            asyncio.run(_worker(settings, args.concurrency or settings.worker_concurrency))
+        elif args.command == "keys":
+            asyncio.run(_keys(settings, args))
+        elif args.command == "migrate":
+            from wanstack.db.migrate import upgrade
+
+            upgrade(settings.resolved_database_url())
+            print("database is up to date", file=sys.stderr)
+    except KeyboardInterrupt:
+        pass
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int | None) -> None:
+    import uvicorn
+
+    from wanstack.api.app import create_app
+
+    container = Container.build(settings)
+    key = asyncio.run(_bootstrap_key(settings))
+    slots = settings.workers if workers is None else workers
+    app = create_app(container, workers=slots)
+    base = settings.public_url or f"http://{host}:{port}"
+    _banner(base, key, settings, slots)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=int(settings.drain_seconds) + 5,
+    )
+
+
+async def _bootstrap_key(settings: Settings) -> str | None:
+    """On first start, create a key for the ``default`` account and keep it in the data folder
+    (mode 0600) so the banner can show it; later starts read it back."""
+    path = settings.data_dir / DEFAULT_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    container = Container.build(settings, migrate=False)
+    try:
+        if await container.accounts.keys():
+            return None  # keys exist, made by an operator: nothing to show
+        secret = await container.accounts.create_key("default")
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secret + "\n")
+        tmp.chmod(0o600)
+        tmp.replace(path)
+        return secret
+    finally:
+        await container.db.dispose()
+
+
+def _banner(base: str, key: str | None, settings: Settings, slots: int) -> None:
+    lines = [
+        "",
+        f"  wanstack {__version__} — DashScope-compatible API",
+        f"  base URL : {base}/api/v1",
+        f"  API key  : {key or '(use `wanstack keys create`)'}",
+        f"  data     : {settings.data_dir.resolve()}",
+        f"  workers  : {slots} embedded slot(s)",
+        "",
+        "  Python SDK:",
+        f"    export DASHSCOPE_HTTP_BASE_URL={base}/api/v1",
+        f"    export DASHSCOPE_API_KEY={key or '<your key>'}",
+        "",
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+async def _worker(settings: Settings, concurrency: int) -> None:
+    container = Container.build(settings)
+    loop = asyncio.get_running_loop()
+    pool = container.worker_pool(concurrency)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    container.start_background(workers=0)
+    run = asyncio.create_task(pool.run(settings.drain_seconds))
+    waiter = asyncio.create_task(stop.wait())
+    await asyncio.wait({run, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    log.info("stopping: draining running tasks")
+    pool.stop()
+    with contextlib.suppress(asyncio.CancelledError):
+        await run
+    waiter.cancel()
+    await container.shutdown()
+
+
+async def _keys(settings: Settings, args: argparse.Namespace) -> None:
+    container = Container.build(settings)
+    try:
+        accounts = container.accounts
+        if args.keys_command == "create":
+            print(await accounts.create_key(args.account, args.workspace))
+        elif args.keys_command == "list":
+            for k in await accounts.keys(args.account):
+                created = datetime.fromtimestamp(k.created_at / 1000, tz=UTC).isoformat(
+                    timespec="seconds"
+                )
+                state = "revoked" if k.revoked_at else "active"
+                print(
+                    f"{k.id}\t{k.prefix}…\taccount={k.account_name}\t"
+                    f"workspace={k.workspace or '-'}\t{state}\t{created}"
+                )
+        elif args.keys_command == "revoke":
+            n = await accounts.revoke(args.key)
+            if n == 0:
+                print(f"no active key matches {args.key!r}", file=sys.stderr)
+                sys.exit(1)
+            print(f"revoked {n} key(s)", file=sys.stderr)
+    finally:
+        await container.db.dispose()

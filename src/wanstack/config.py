@@ -1,0 +1,129 @@
+"""Settings: one object, built once from ``WANSTACK_*`` environment variables and passed in.
+
+No other module reads the environment. Tests build ``Settings(...)`` directly. Every field is
+documented in ``docs/configuration.md`` (one table); keep the two in step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything a wanstack process can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="WANSTACK_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".wanstack"))
+    """Folder for the SQLite file, the local storage and the generated secret key."""
+
+    database_url: str | None = None
+    """SQLAlchemy URL; unset means SQLite at ``<data_dir>/wanstack.db``.
+    PostgreSQL: ``postgresql+psycopg://user:pass@host/db``."""
+
+    public_url: str | None = None
+    """Base URL clients reach the server at (``https://gen.example.com``) when behind a proxy;
+    unset means the URL of each request."""
+
+    secret_key: SecretStr | None = None
+    """HMAC key for result URLs and upload policies; unset means a random key kept in the data
+    folder. Set the same value on every process of a multi-machine deployment."""
+
+    allow_private_urls: bool = False
+    """Let the fetcher reach private, loopback and link-local addresses (intranet, tests)."""
+
+    retention_hours: float = Field(default=24.0, gt=0)
+    """How long tasks and their result files live; purged tasks read ``UNKNOWN``."""
+
+    upload_retention_hours: float = Field(default=48.0, gt=0)
+    """How long files uploaded through ``/uploads`` live (DashScope: 48 h)."""
+
+    workers: int = Field(default=2, ge=0)
+    """Tasks run at once by ``wanstack serve``'s embedded worker pool (0: API only)."""
+
+    worker_concurrency: int = Field(default=2, ge=1)
+    """Tasks run at once by a ``wanstack worker`` process."""
+
+    lease_seconds: float = Field(default=30.0, gt=0)
+    """How long a claim lasts without a heartbeat; a dead worker's task runs again after it."""
+
+    max_attempts: int = Field(default=3, ge=1)
+    """Attempts a task gets when its workers keep dying; then it is FAILED."""
+
+    poll_seconds: float = Field(default=1.0, gt=0)
+    """Longest an idle worker waits before looking for work without a wake-up signal."""
+
+    drain_seconds: float = Field(default=60.0, ge=0)
+    """On SIGTERM, how long running tasks may finish before the worker gives up on them."""
+
+    account_concurrency: int = Field(default=0, ge=0)
+    """Running tasks per account (0: unlimited). The ``dashscope`` rate mode sets 1."""
+
+    rate_limits: Literal["off", "dashscope"] = "off"
+    """``dashscope`` emulates DashScope's per-account limits: 2 submits/s, 20 task queries/s
+    and 1 running task; shared across API processes through the database."""
+
+    engines: dict[str, str] = Field(default_factory=dict)
+    """Engine per model, JSON: ``{"wanx-x-painting": "classic"}``; unset models use ``classic``."""
+
+    engine_options: dict[str, dict[str, object]] = Field(default_factory=dict)
+    """Options per engine name, JSON (e.g. weights folder of a diffusers engine)."""
+
+    log_level: str = "INFO"
+    log_json: bool = False
+    """Write logs as one JSON object per line instead of plain text."""
+
+    @field_validator("engines", "engine_options", mode="before")
+    @classmethod
+    def _parse_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    def resolved_database_url(self) -> str:
+        """The database URL, with the SQLite default filled in."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'wanstack.db').resolve()}"
+
+    def resolved_secret(self) -> bytes:
+        """The HMAC key; generated once and kept in ``<data_dir>/secret.key`` when not set."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+            tmp.write_text(secrets.token_urlsafe(32))
+            tmp.chmod(0o600)
+            # link() fails when another process won the race; everyone then reads the winner's key.
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+            tmp.unlink()
+        return path.read_text().strip().encode()
+
+    @property
+    def retention_ms(self) -> int:
+        return round(self.retention_hours * 3_600_000)
+
+    @property
+    def upload_retention_ms(self) -> int:
+        return round(self.upload_retention_hours * 3_600_000)
+
+    @property
+    def lease_ms(self) -> int:
+        return round(self.lease_seconds * 1000)
+
+    @property
+    def effective_account_concurrency(self) -> int:
+        if self.rate_limits == "dashscope":
+            return 1 if self.account_concurrency == 0 else self.account_concurrency
+        return self.account_concurrency

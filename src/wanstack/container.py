@@ -1,0 +1,167 @@
+"""The object graph of one process, built from :class:`Settings` (the composition root)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from wanstack.account.repository import AccountRepository
+from wanstack.account.service import AccountService
+from wanstack.clock import Clock, SystemClock
+from wanstack.config import Settings
+from wanstack.db.engine import create_async
+from wanstack.db.migrate import upgrade
+from wanstack.engines.registry import EngineProvider
+from wanstack.fetch import Fetcher
+from wanstack.storage.base import Storage
+from wanstack.storage.local import LocalStorage
+from wanstack.storage.signing import Signer
+from wanstack.task.ratelimit import DASHSCOPE_LIMITS, RateLimiter
+from wanstack.task.repository import TaskRepository
+from wanstack.task.service import TaskService
+from wanstack.task.wakeup import Wakeup
+from wanstack.upload.repository import UploadRepository
+from wanstack.upload.service import UploadService
+from wanstack.worker.execute import Executor
+from wanstack.worker.listen import listen
+from wanstack.worker.maintenance import Maintenance
+from wanstack.worker.runner import WorkerPool
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    clock: Clock
+    db: AsyncEngine
+    signer: Signer
+    storage: Storage
+    wakeup: Wakeup
+    tasks: TaskRepository
+    task_service: TaskService
+    accounts: AccountService
+    uploads: UploadService
+    limiter: RateLimiter
+    fetcher: Fetcher
+    engines: EngineProvider
+    _background: list[asyncio.Task[None]] = field(default_factory=list)
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _pools: list[WorkerPool] = field(default_factory=list)
+
+    @classmethod
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        storage: Storage | None = None,
+        fetcher: Fetcher | None = None,
+        migrate: bool = True,
+    ) -> Container:
+        """Build everything (and bring the schema up to date unless ``migrate`` is False)."""
+        url = settings.resolved_database_url()
+        if migrate:
+            upgrade(url)
+        clock = clock or SystemClock()
+        db = create_async(url)
+        signer = Signer(settings.resolved_secret())
+        storage = storage or LocalStorage(settings.data_dir / "files", signer)
+        wakeup = Wakeup()
+        tasks = TaskRepository(db)
+        uploads = UploadService(
+            UploadRepository(db), storage, signer, clock, settings.upload_retention_ms
+        )
+        limiter = RateLimiter(
+            db, clock, DASHSCOPE_LIMITS if settings.rate_limits == "dashscope" else {}
+        )
+        return cls(
+            settings=settings,
+            clock=clock,
+            db=db,
+            signer=signer,
+            storage=storage,
+            wakeup=wakeup,
+            tasks=tasks,
+            task_service=TaskService(
+                tasks, uploads, limiter, wakeup, clock, retention_ms=settings.retention_ms
+            ),
+            accounts=AccountService(AccountRepository(db), clock),
+            uploads=uploads,
+            limiter=limiter,
+            fetcher=fetcher or Fetcher(allow_private=settings.allow_private_urls),
+            engines=EngineProvider(settings.engines, settings.engine_options),
+        )
+
+    def worker_pool(self, concurrency: int) -> WorkerPool:
+        s = self.settings
+        pool = WorkerPool(
+            repo=self.tasks,
+            executor=Executor(self.engines, self.storage, self.fetcher, self.uploads),
+            storage=self.storage,
+            wakeup=self.wakeup,
+            clock=self.clock,
+            concurrency=concurrency,
+            lease_ms=s.lease_ms,
+            max_attempts=s.max_attempts,
+            account_limit=s.effective_account_concurrency,
+            poll_seconds=s.poll_seconds,
+            retention_ms=s.retention_ms,
+        )
+        self._pools.append(pool)
+        return pool
+
+    def maintenance(self) -> Maintenance:
+        return Maintenance(
+            repo=self.tasks,
+            uploads=self.uploads,
+            limiter=self.limiter,
+            storage=self.storage,
+            clock=self.clock,
+            max_attempts=self.settings.max_attempts,
+            retention_ms=self.settings.retention_ms,
+        )
+
+    def start_background(self, *, workers: int) -> None:
+        """Start the worker pool (if ``workers`` > 0), housekeeping, and LISTEN on PostgreSQL."""
+        if workers > 0:
+            pool = self.worker_pool(workers)
+            self._background.append(
+                asyncio.create_task(pool.run(self.settings.drain_seconds), name="worker-pool")
+            )
+        self._background.append(
+            asyncio.create_task(
+                self.maintenance().run_forever(max(self.settings.poll_seconds, 2.0), self._stop),
+                name="maintenance",
+            )
+        )
+        if self.db.dialect.name == "postgresql":
+            self._background.append(
+                asyncio.create_task(
+                    listen(self.settings.resolved_database_url(), self.wakeup, self._stop),
+                    name="listen",
+                )
+            )
+
+    async def shutdown(self) -> None:
+        """Stop claiming, drain running tasks, stop housekeeping, close connections."""
+        for pool in self._pools:
+            pool.stop()
+        self._stop.set()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
+        await self.fetcher.aclose()
+        await self.db.dispose()
+
+    @contextlib.asynccontextmanager
+    async def running(self, *, workers: int) -> AsyncIterator[Container]:
+        self.start_background(workers=workers)
+        try:
+            yield self
+        finally:
+            await self.shutdown()

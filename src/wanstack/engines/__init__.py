@@ -1,0 +1,1 @@
+"""Engines turn validated inputs into images or videos; one file per engine."""

@@ -1,0 +1,66 @@
+"""Which engine implementations exist for which model, imported lazily.
+
+The keys are the DashScope ``model`` string and the implementation name a deployment picks with
+``WANSTACK_ENGINES``. Values are ``"module:Class"`` strings so that a CPU-only install never
+imports torch: a GPU engine's module is imported only when configured.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import Any
+
+from wanstack.engines.base import Engine
+from wanstack.errors import InternalError
+
+DEFAULT_IMPLEMENTATION = "classic"
+
+ENGINES: dict[tuple[str, str], str] = {
+    ("wanx-x-painting", "classic"): "wanstack.engines.cpu.classic_inpaint:ClassicInpaint",
+    ("wanx-x-painting", "fake"): "wanstack.testing:FakeInpaint",
+}
+
+
+def available(model: str) -> list[str]:
+    """Implementation names registered for ``model``."""
+    return sorted(impl for (m, impl) in ENGINES if m == model)
+
+
+class EngineProvider:
+    """Builds each configured engine once per process and keeps it resident."""
+
+    def __init__(
+        self,
+        choices: dict[str, str] | None = None,
+        options: dict[str, dict[str, object]] | None = None,
+    ) -> None:
+        self._choices = choices or {}
+        self._options = options or {}
+        self._engines: dict[str, Engine[Any]] = {}
+        self._lock = threading.Lock()
+
+    def implementation(self, model: str) -> str:
+        return self._choices.get(model, DEFAULT_IMPLEMENTATION)
+
+    def get(self, model: str) -> Engine[Any]:
+        """The loaded engine serving ``model``; loads it on first use (thread-safe)."""
+        with self._lock:
+            engine = self._engines.get(model)
+            if engine is None:
+                engine = self._build(model)
+                engine.load()
+                self._engines[model] = engine
+            return engine
+
+    def _build(self, model: str) -> Engine[Any]:
+        impl = self.implementation(model)
+        target = ENGINES.get((model, impl))
+        if target is None:
+            raise InternalError(
+                f"No engine {impl!r} for model {model!r}; available: {available(model)}"
+            )
+        module_name, _, class_name = target.partition(":")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        engine: Engine[Any] = cls(**self._options.get(impl, {}))
+        return engine

@@ -1,0 +1,186 @@
+"""The one exception tree of wanstack.
+
+Every error a client can see carries a DashScope ``code``, an HTTP status and a message. The API
+turns them into ``{"code", "message", "request_id"}`` bodies in one place
+(:mod:`wanstack.api.handlers`); the worker writes the same ``code``/``message`` into a failed
+task's output (:mod:`wanstack.worker.execute`), so a client sees one vocabulary whether a request
+was rejected at once or failed later::
+
+    WanstackError
+    ├── ServiceError                 (has .code, .http_status; becomes a DashScope error body)
+    │   ├── InvalidParameter         400 InvalidParameter
+    │   │   └── ModelNotFound        400 InvalidParameter "Model not exist."
+    │   ├── BadRequest               400 BadRequest.* (envelope problems: no model, no input, bad JSON)
+    │   ├── UnsupportedOperation     400 UnsupportedOperation (cancel of a finished task)
+    │   ├── InvalidApiKey            401 InvalidApiKey
+    │   ├── WorkspaceDenied          401 NOT AUTHORIZED
+    │   ├── AccessDenied             403 AccessDenied
+    │   ├── NotFound                 404 NotFound
+    │   ├── MethodNotAllowed         405 MethodNotAllowed
+    │   ├── Throttled                429 Throttling.RateQuota (carries retry_after)
+    │   └── InternalError            500 InternalError
+    └── TaskError                    (a task FAILED while running; .code/.message go into output)
+        ├── FileDownloadFailed       InvalidParameter.FileDownload
+        ├── UnsupportedFileFormat    BadRequest.UnsupportedFileFormat
+        └── MediaInvalid             InvalidParameter (wrong resolution, size, mask, …)
+
+Third-party errors are wrapped with ``raise … from exc`` so the cause stays in logs.
+"""
+
+from __future__ import annotations
+
+
+class WanstackError(Exception):
+    """Base class of every error raised on purpose by wanstack."""
+
+
+class ServiceError(WanstackError):
+    """An error answered to the client as a DashScope error envelope."""
+
+    code: str = "InternalError"
+    http_status: int = 500
+    default_message: str = (
+        "An internal error has occured, please try again later or contact service support."
+    )
+
+    def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
+        self.message = message or self.default_message
+        if code is not None:
+            self.code = code
+        super().__init__(self.message)
+
+
+class InvalidParameter(ServiceError):
+    """A request field is missing, has the wrong type or is out of range."""
+
+    code = "InvalidParameter"
+    http_status = 400
+    default_message = (
+        "Required parameter(s) missing or invalid, please check the request parameters."
+    )
+
+
+class ModelNotFound(InvalidParameter):
+    """The ``model`` is not served on this endpoint (DashScope's exact wording)."""
+
+    default_message = "Model not exist."
+
+
+class BadRequest(ServiceError):
+    """The request envelope itself is malformed (no model, no input, not JSON)."""
+
+    code = "BadRequest.IllegalInput"
+    http_status = 400
+    default_message = "The input parameter requires json format."
+
+
+class UnsupportedOperation(ServiceError):
+    """The operation cannot be applied to the object in its current state."""
+
+    code = "UnsupportedOperation"
+    http_status = 400
+    default_message = (
+        "Failed to cancel the task, please confirm if the task is in PENDING status."
+    )
+
+
+class InvalidApiKey(ServiceError):
+    """The Authorization header is missing or names no live key."""
+
+    code = "InvalidApiKey"
+    http_status = 401
+    default_message = "Invalid API-key provided."
+
+
+class WorkspaceDenied(ServiceError):
+    """The key may not act in the workspace the request names (or names none)."""
+
+    code = "NOT AUTHORIZED"
+    http_status = 401
+    default_message = (
+        "Access denied: Either you are not authorized to access this workspace, "
+        "or the workspace does not exist."
+    )
+
+
+class AccessDenied(ServiceError):
+    """The caller may not use this API this way (e.g. a sync call to an async-only API)."""
+
+    code = "AccessDenied"
+    http_status = 403
+    default_message = "Access denied."
+
+
+class NotFound(ServiceError):
+    """No such route or resource."""
+
+    code = "NotFound"
+    http_status = 404
+    default_message = "Not found!"
+
+
+class MethodNotAllowed(ServiceError):
+    """The route exists but not for this HTTP method."""
+
+    code = "MethodNotAllowed"
+    http_status = 405
+    default_message = "Method not allowed."
+
+
+class Throttled(ServiceError):
+    """The account exceeded a rate limit; ``retry_after`` is in whole seconds."""
+
+    code = "Throttling.RateQuota"
+    http_status = 429
+    default_message = "Requests rate limit exceeded, please try again later."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class InternalError(ServiceError):
+    """Something failed on the server's side; never used for a client's mistake."""
+
+
+class TaskError(WanstackError):
+    """A task failed while running; ``code``/``message`` become the task's output."""
+
+    code: str = "InternalError.Algo"
+    default_message: str = (
+        "An internal error has occured during execution, please try again later "
+        "or contact service support."
+    )
+
+    def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
+        self.message = message or self.default_message
+        if code is not None:
+            self.code = code
+        super().__init__(self.message)
+
+
+class FileDownloadFailed(TaskError):
+    """An input URL could not be fetched (refused address, HTTP error, too large, timeout)."""
+
+    code = "InvalidParameter.FileDownload"
+    default_message = "download for input_image error"
+
+
+class UnsupportedFileFormat(TaskError):
+    """An input file is not in a format the model accepts."""
+
+    code = "BadRequest.UnsupportedFileFormat"
+    default_message = "Input file format is not supported."
+
+
+class MediaInvalid(TaskError):
+    """An input decoded fine but breaks a rule of the model (resolution, mask size, …)."""
+
+    code = "InvalidParameter"
+    default_message = (
+        "Required parameter(s) missing or invalid, please check the request parameters."
+    )
+
+
+class TaskCanceled(WanstackError):
+    """Raised inside a running task when it was cancelled; the worker discards its work."""

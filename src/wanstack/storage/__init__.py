@@ -1,0 +1,1 @@
+"""Where result and upload files live, and the signed URLs that serve them."""

@@ -1,0 +1,66 @@
+"""Files under ``<data_dir>/files``, served by the API at signed, expiring URLs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from wanstack.storage.signing import Signer
+
+
+class LocalStorage:
+    """A folder on the local disk. Writes go through a temporary file and ``os.replace``."""
+
+    def __init__(self, root: Path, signer: Signer) -> None:
+        self._root = root.resolve()
+        self._signer = signer
+
+    def _path(self, key: str) -> Path:
+        path = (self._root / key).resolve()
+        # Keys come from our own code, but never let one escape the root (e.g. "../x").
+        if not path.is_relative_to(self._root) or path == self._root:
+            raise ValueError(f"invalid storage key: {key!r}")
+        return path
+
+    async def put(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._path(key)
+
+        def write() -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+
+        await asyncio.to_thread(write)
+
+    async def get(self, key: str) -> bytes:
+        return await asyncio.to_thread(self._path(key).read_bytes)
+
+    async def delete_prefix(self, prefix: str) -> None:
+        path = self._path(prefix.rstrip("/"))
+
+        def remove() -> None:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+        await asyncio.to_thread(remove)
+
+    def local_path(self, key: str) -> Path | None:
+        try:
+            return self._path(key)
+        except ValueError:
+            return None
+
+    def url(self, key: str, *, expires_ms: int, base_url: str) -> str:
+        expires_s = expires_ms // 1000
+        signature = self._signer.sign_file(key, expires_s)
+        return (
+            f"{base_url.rstrip('/')}/files/{quote(key)}"
+            f"?Expires={expires_s}&Signature={signature}"
+        )

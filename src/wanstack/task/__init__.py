@@ -1,0 +1,1 @@
+"""Tasks: use cases (service) and every SQL statement about them (repository)."""

@@ -1,0 +1,356 @@
+"""Every SQL statement about tasks. The database is the queue.
+
+Each state change is one guarded ``UPDATE … WHERE status = … [AND lease_owner = …]`` whose row
+count says whether it happened; a worker that lost its lease gets 0 rows and must discard its
+work. ``now`` is always a parameter (see :mod:`wanstack.clock`), never the database's clock.
+The claim is the one statement that differs between dialects, and only by its locking clause
+(``FOR UPDATE SKIP LOCKED`` is compiled on PostgreSQL and dropped on SQLite, where a single
+``UPDATE`` is already atomic).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from wanstack.db.tables import task as t
+from wanstack.domain import FINAL_STATUSES, Outcome, Task, TaskStatus
+
+_ACTIVE = (TaskStatus.PENDING.value, TaskStatus.RUNNING.value)
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which tasks a caller may see: an account, and optionally one workspace in it."""
+
+    account_id: str
+    workspace: str | None = None
+
+    def clause(self) -> Any:
+        cond = t.c.account_id == self.account_id
+        if self.workspace is not None:
+            cond = and_(cond, t.c.workspace == self.workspace)
+        return cond
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilter:
+    """Filters of ``GET /tasks``; times are epoch ms, bounds inclusive."""
+
+    start_ms: int
+    end_ms: int
+    model: str | None = None
+    status: str | None = None
+    api_key_id: str | None = None
+    task_id: str | None = None
+
+
+def _loads(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _to_task(row: Row[Any]) -> Task:
+    m = row._mapping
+    return Task(
+        id=m["id"],
+        account_id=m["account_id"],
+        api_key_id=m["api_key_id"],
+        workspace=m["workspace"],
+        model=m["model"],
+        request_id=m["request_id"],
+        status=TaskStatus(m["status"]),
+        input=json.loads(m["input"]),
+        parameters=json.loads(m["parameters"]),
+        submitted_at=m["submitted_at"],
+        expires_at=m["expires_at"],
+        attempts=m["attempts"],
+        scheduled_at=m["scheduled_at"],
+        finished_at=m["finished_at"],
+        lease_owner=m["lease_owner"],
+        lease_expires_at=m["lease_expires_at"],
+        output=_loads(m["output"]),
+        usage=_loads(m["usage"]),
+        code=m["code"],
+        message=m["message"],
+        engine=_loads(m["engine"]),
+    )
+
+
+class TaskRepository:
+    """SQL for the ``task`` table, on SQLite or PostgreSQL."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+
+    async def insert(self, task: Task) -> None:
+        """Store a new PENDING task; durable when this returns. On PostgreSQL the same
+        transaction sends a NOTIFY so idle workers elsewhere wake up at once."""
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                insert(t).values(
+                    id=task.id,
+                    account_id=task.account_id,
+                    api_key_id=task.api_key_id,
+                    workspace=task.workspace,
+                    model=task.model,
+                    request_id=task.request_id,
+                    status=task.status.value,
+                    input=_dumps(task.input),
+                    parameters=_dumps(task.parameters),
+                    attempts=0,
+                    submitted_at=task.submitted_at,
+                    expires_at=task.expires_at,
+                )
+            )
+            if self._postgres:
+                await conn.execute(text("NOTIFY wanstack_task"))
+
+    async def get(self, task_id: str, scope: Scope | None = None) -> Task | None:
+        """The task, or None when it does not exist within ``scope``."""
+        query = select(t).where(t.c.id == task_id)
+        if scope is not None:
+            query = query.where(scope.clause())
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        return None if row is None else _to_task(row)
+
+    async def list(
+        self, scope: Scope, flt: ListFilter, *, offset: int, limit: int
+    ) -> tuple[int, list[Task]]:
+        """One page of the caller's tasks, newest first, and the total that match."""
+        conds = [
+            scope.clause(),
+            t.c.submitted_at >= flt.start_ms,
+            t.c.submitted_at <= flt.end_ms,
+        ]
+        if flt.model:
+            conds.append(t.c.model == flt.model)
+        if flt.status:
+            conds.append(t.c.status == flt.status)
+        if flt.api_key_id:
+            conds.append(t.c.api_key_id == flt.api_key_id)
+        if flt.task_id:
+            conds.append(t.c.id == flt.task_id)
+        where = and_(*conds)
+        async with self._engine.connect() as conn:
+            total = (await conn.execute(select(func.count()).select_from(t).where(where))).scalar_one()
+            rows = (
+                await conn.execute(
+                    select(t)
+                    .where(where)
+                    .order_by(t.c.submitted_at.desc(), t.c.id)
+                    .offset(offset)
+                    .limit(limit)
+                )
+            ).all()
+        return total, [_to_task(r) for r in rows]
+
+    async def claim(
+        self,
+        *,
+        owner: str,
+        now: int,
+        lease_ms: int,
+        max_attempts: int,
+        account_limit: int = 0,
+    ) -> Task | None:
+        """Atomically take the oldest runnable task and lease it to ``owner``.
+
+        Runnable: PENDING, or RUNNING with an expired lease and attempts left (its worker
+        died). With ``account_limit`` > 0, accounts already running that many tasks under live
+        leases are skipped, inside the same statement.
+        """
+        runnable = or_(
+            t.c.status == TaskStatus.PENDING.value,
+            and_(
+                t.c.status == TaskStatus.RUNNING.value,
+                t.c.lease_expires_at < now,
+                t.c.attempts < max_attempts,
+            ),
+        )
+        candidate = select(t.c.id).where(runnable)
+        if account_limit > 0:
+            r = t.alias("r")
+            running = (
+                select(func.count())
+                .select_from(r)
+                .where(
+                    r.c.account_id == t.c.account_id,
+                    r.c.status == TaskStatus.RUNNING.value,
+                    r.c.lease_expires_at >= now,
+                )
+                .scalar_subquery()
+            )
+            candidate = candidate.where(running < account_limit)
+        candidate = (
+            candidate.order_by(t.c.submitted_at, t.c.id).limit(1).with_for_update(skip_locked=True)
+        )
+        stmt = (
+            update(t)
+            .where(t.c.id == candidate.scalar_subquery())
+            .values(
+                status=TaskStatus.RUNNING.value,
+                attempts=t.c.attempts + 1,
+                lease_owner=owner,
+                lease_expires_at=now + lease_ms,
+                scheduled_at=func.coalesce(t.c.scheduled_at, now),
+            )
+            .returning(*t.c)
+        )
+        async with self._engine.begin() as conn:
+            if self._postgres and account_limit > 0:
+                # The per-account count and the claim must be one decision: serialise claims
+                # (they are rare next to generation times) so two workers cannot both see
+                # "below the limit" for the same account.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(728374612)"))
+            row = (await conn.execute(stmt)).first()
+        return None if row is None else _to_task(row)
+
+    async def heartbeat(
+        self, task_id: str, *, owner: str, attempt: int, now: int, lease_ms: int
+    ) -> bool:
+        """Extend the lease; False means the task was cancelled or re-claimed: stop working."""
+        stmt = (
+            update(t)
+            .where(
+                t.c.id == task_id,
+                t.c.status == TaskStatus.RUNNING.value,
+                t.c.lease_owner == owner,
+                t.c.attempts == attempt,
+            )
+            .values(lease_expires_at=now + lease_ms)
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+    async def finish_if_owner(
+        self, task_id: str, *, owner: str, attempt: int, outcome: Outcome, now: int, expires_at: int
+    ) -> bool:
+        """Store the outcome if ``owner`` still holds this attempt; False means discard it."""
+        stmt = (
+            update(t)
+            .where(
+                t.c.id == task_id,
+                t.c.status == TaskStatus.RUNNING.value,
+                t.c.lease_owner == owner,
+                t.c.attempts == attempt,
+            )
+            .values(
+                status=outcome.status.value,
+                output=_dumps(outcome.output),
+                usage=_dumps(outcome.usage),
+                code=outcome.code,
+                message=outcome.message,
+                engine=_dumps(outcome.engine),
+                finished_at=now,
+                expires_at=expires_at,
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+    async def cancel(self, task_id: str, scope: Scope, *, now: int, expires_at: int) -> bool:
+        """Cancel a PENDING or RUNNING task; False when it is in another state or not visible."""
+        stmt = (
+            update(t)
+            .where(t.c.id == task_id, scope.clause(), t.c.status.in_(_ACTIVE))
+            .values(
+                status=TaskStatus.CANCELED.value,
+                finished_at=now,
+                expires_at=expires_at,
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+        )
+        async with self._engine.begin() as conn:
+            done = (await conn.execute(stmt)).rowcount == 1
+            if done and self._postgres:
+                # Tell the worker running it, wherever it is, to stop now.
+                await conn.execute(text("SELECT pg_notify('wanstack_cancel', :id)"), {"id": task_id})
+            return done
+
+    async def release_if_owner(self, task_id: str, *, owner: str, attempt: int) -> bool:
+        """Give a claimed task back to the queue (worker shutting down before it finished)."""
+        stmt = (
+            update(t)
+            .where(
+                t.c.id == task_id,
+                t.c.status == TaskStatus.RUNNING.value,
+                t.c.lease_owner == owner,
+                t.c.attempts == attempt,
+            )
+            .values(status=TaskStatus.PENDING.value, lease_owner=None, lease_expires_at=None)
+        )
+        async with self._engine.begin() as conn:
+            done = (await conn.execute(stmt)).rowcount == 1
+            if done and self._postgres:
+                await conn.execute(text("NOTIFY wanstack_task"))
+            return done
+
+    async def fail_exhausted(
+        self, *, now: int, max_attempts: int, code: str, message: str, expires_at: int
+    ) -> list[str]:
+        """FAIL tasks whose lease expired on their last allowed attempt; returns their ids."""
+        cond = and_(
+            t.c.status == TaskStatus.RUNNING.value,
+            t.c.lease_expires_at < now,
+            t.c.attempts >= max_attempts,
+        )
+        async with self._engine.begin() as conn:
+            ids = list((await conn.execute(select(t.c.id).where(cond))).scalars())
+            if ids:
+                await conn.execute(
+                    update(t)
+                    .where(cond, t.c.id.in_(ids))
+                    .values(
+                        status=TaskStatus.FAILED.value,
+                        code=code,
+                        message=message,
+                        finished_at=now,
+                        expires_at=expires_at,
+                        lease_owner=None,
+                        lease_expires_at=None,
+                    )
+                )
+        return ids
+
+    async def expired(self, *, now: int, limit: int = 500) -> list[Task]:
+        """Finished tasks past their retention, oldest first."""
+        query = (
+            select(t)
+            .where(t.c.status.in_([s.value for s in FINAL_STATUSES]), t.c.expires_at < now)
+            .order_by(t.c.expires_at)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return [_to_task(r) for r in (await conn.execute(query)).all()]
+
+    async def delete(self, task_ids: Iterable[str]) -> int:
+        ids = list(task_ids)
+        if not ids:
+            return 0
+        async with self._engine.begin() as conn:
+            return (await conn.execute(delete(t).where(t.c.id.in_(ids)))).rowcount
+
+    async def status_of(self, task_id: str) -> TaskStatus | None:
+        async with self._engine.connect() as conn:
+            value = (await conn.execute(select(t.c.status).where(t.c.id == task_id))).scalar()
+        return None if value is None else TaskStatus(value)
+
+    async def counts(self) -> Sequence[tuple[str, str, int]]:
+        """(model, status, count) over every stored task, for metrics."""
+        query = select(t.c.model, t.c.status, func.count()).group_by(t.c.model, t.c.status)
+        async with self._engine.connect() as conn:
+            return [(m, s, n) for m, s, n in (await conn.execute(query)).all()]

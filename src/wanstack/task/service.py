@@ -1,0 +1,185 @@
+"""Task use cases: submit, get, list and cancel, with the account rules applied.
+
+Called by the HTTP routes and the CLI; every read and write is scoped to the caller's account
+(and workspace), so a key never sees another account's task: it reads as missing (``UNKNOWN``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from wanstack.catalog.registry import spec_for
+from wanstack.clock import Clock, parse_compact_time
+from wanstack.domain import Caller, Task, TaskStatus
+from wanstack.errors import BadRequest, InvalidParameter, UnsupportedOperation
+from wanstack.task.ratelimit import RateLimiter
+from wanstack.task.repository import ListFilter, Scope, TaskRepository
+from wanstack.task.wakeup import Wakeup
+from wanstack.upload.service import UploadService
+
+_DAY_MS = 24 * 3600 * 1000
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPage:
+    total: int
+    page_no: int
+    page_size: int
+    tasks: list[Task]
+
+    @property
+    def total_page(self) -> int:
+        return (self.total + self.page_size - 1) // self.page_size
+
+
+def scope_of(caller: Caller) -> Scope:
+    return Scope(account_id=caller.account_id, workspace=caller.workspace)
+
+
+class TaskService:
+    def __init__(
+        self,
+        repo: TaskRepository,
+        uploads: UploadService,
+        limiter: RateLimiter,
+        wakeup: Wakeup,
+        clock: Clock,
+        *,
+        retention_ms: int,
+    ) -> None:
+        self._repo = repo
+        self._uploads = uploads
+        self._limiter = limiter
+        self._wakeup = wakeup
+        self._clock = clock
+        self._retention_ms = retention_ms
+
+    async def submit(
+        self,
+        caller: Caller,
+        endpoint: str,
+        body: Any,
+        *,
+        oss_resolve: bool,
+        request_id: str,
+    ) -> Task:
+        """Validate and store a new task; it is durable when this returns."""
+        # 1. The envelope: {"model", "input", "parameters"}.
+        if not isinstance(body, dict):
+            raise BadRequest()
+        model = body.get("model")
+        if model is None or model == "":
+            raise BadRequest('Required parameter "model" missing from request.', code="BadRequest.EmptyModel")
+        if not isinstance(model, str):
+            raise InvalidParameter(f"model must be a string, got {model!r}"[:200])
+        if body.get("input") is None:
+            raise BadRequest("Required input parameter missing from request.", code="BadRequest.EmptyInput")
+        # 2. The model and its own rules.
+        spec = spec_for(endpoint, model)
+        submission = spec.validate(body["input"], body.get("parameters"))
+        # 3. oss:// references need the resolve header (as on DashScope) and must be ours.
+        for field, reference in submission.media:
+            if reference[:6].lower() == "oss://":
+                if not oss_resolve:
+                    raise InvalidParameter(
+                        f"{field}: The provided URL does not appear to be valid. oss:// URLs "
+                        "need the header X-DashScope-OssResourceResolve: enable."
+                    )
+                await self._uploads.check_reference(caller.account_id, field, reference)
+        # 4. Rate limit, then store.
+        await self._limiter.hit(caller.account_id, "submit")
+        now = self._clock.now_ms()
+        task = Task(
+            id=str(uuid.uuid4()),
+            account_id=caller.account_id,
+            api_key_id=caller.api_key_id,
+            workspace=caller.workspace,
+            model=model,
+            request_id=request_id,
+            status=TaskStatus.PENDING,
+            input=submission.input,
+            parameters=submission.parameters,
+            submitted_at=now,
+            expires_at=now + self._retention_ms,
+        )
+        await self._repo.insert(task)
+        self._wakeup.notify_submitted()
+        return task
+
+    async def get(self, caller: Caller, task_id: str) -> Task | None:
+        """The caller's task, or None (reads as UNKNOWN)."""
+        await self._limiter.hit(caller.account_id, "query")
+        task = await self._repo.get(task_id, scope_of(caller))
+        if task is not None and task.status.is_final and task.expires_at < self._clock.now_ms():
+            return None  # past retention; the purge will delete it soon
+        return task
+
+    async def cancel(self, caller: Caller, task_id: str) -> None:
+        """Cancel a PENDING or RUNNING task (a running one stops its work)."""
+        now = self._clock.now_ms()
+        if not await self._repo.cancel(
+            task_id, scope_of(caller), now=now, expires_at=now + self._retention_ms
+        ):
+            raise UnsupportedOperation()
+        self._wakeup.notify_cancelled(task_id)
+
+    async def list(self, caller: Caller, query: dict[str, str]) -> TaskPage:
+        """One page of the caller's tasks; filters as DashScope's ``GET /tasks``."""
+        page_no = _int_param(query, "page_no", 1, lo=1, hi=1_000_000)
+        page_size = _int_param(query, "page_size", 10, lo=1, hi=MAX_PAGE_SIZE)
+        start = _time_param(query, "start_time")
+        end = _time_param(query, "end_time")
+        # Without bounds: the last 24 hours; with one bound, the other is 24 hours away from it.
+        if start is None and end is None:
+            end = self._clock.now_ms()
+        if start is None:
+            assert end is not None
+            start = end - _DAY_MS
+        if end is None:
+            end = start + _DAY_MS
+        status = query.get("status") or None
+        if status is not None and status not in {s.value for s in TaskStatus} - {"UNKNOWN"}:
+            raise InvalidParameter(
+                "status must be one of PENDING, RUNNING, SUCCEEDED, FAILED, CANCELED, "
+                f"got {status!r}"
+            )
+        flt = ListFilter(
+            start_ms=start,
+            end_ms=end,
+            model=query.get("model_name") or None,
+            status=status,
+            api_key_id=query.get("api_key_id") or None,
+            task_id=query.get("task_id") or None,
+        )
+        total, tasks = await self._repo.list(
+            scope_of(caller), flt, offset=(page_no - 1) * page_size, limit=page_size
+        )
+        return TaskPage(total=total, page_no=page_no, page_size=page_size, tasks=tasks)
+
+
+def _int_param(query: dict[str, str], key: str, default: int, *, lo: int, hi: int) -> int:
+    raw = query.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = lo - 1
+    if not lo <= value <= hi:
+        raise InvalidParameter(f"{key} must be an integer from {lo} to {hi}, got {raw!r}")
+    return value
+
+
+def _time_param(query: dict[str, str], key: str) -> int | None:
+    raw = query.get(key)
+    if not raw:
+        return None
+    try:
+        return parse_compact_time(raw)
+    except ValueError:
+        raise InvalidParameter(
+            f"{key} must be a time written YYYYMMDDhhmmss (e.g. 20250101000000), got {raw!r}"
+        ) from None

@@ -1,0 +1,1 @@
+"""Temporary files uploaded through the SDK's getPolicy flow (``oss://`` keys)."""

@@ -1,0 +1,1 @@
+"""Workers: claim tasks from the database, run them, store results."""

@@ -1,0 +1,132 @@
+"""Running one task: fetch and check media, call the engine, store results, shape the output.
+
+Errors map to the same DashScope codes the API uses: a :class:`TaskError` (bad media, refused
+URL) fails the task with its code and message; anything unexpected fails it as
+``InternalError.Algo`` with the traceback in the log, never in the output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+import cv2
+import numpy as np
+
+from wanstack.catalog.registry import spec_of
+from wanstack.domain import Outcome, Task, TaskStatus
+from wanstack.engines.base import CancelToken, ImageItem
+from wanstack.engines.registry import EngineProvider
+from wanstack.errors import FileDownloadFailed, TaskCanceled, TaskError
+from wanstack.fetch import FetchError, Fetcher, FetchLimits
+from wanstack.storage.base import Storage
+from wanstack.upload.service import UploadService
+
+log = logging.getLogger(__name__)
+
+RESULT_PREFIX = "results/"
+
+
+def result_prefix(task_id: str, attempt: int | None = None) -> str:
+    """Folder of a task's files, or of one attempt's (so a discarded attempt cleans up alone)."""
+    if attempt is None:
+        return f"{RESULT_PREFIX}{task_id}/"
+    return f"{RESULT_PREFIX}{task_id}/{attempt}/"
+
+
+class Executor:
+    """Turns a claimed task into an :class:`Outcome`."""
+
+    def __init__(
+        self,
+        engines: EngineProvider,
+        storage: Storage,
+        fetcher: Fetcher,
+        uploads: UploadService,
+    ) -> None:
+        self._engines = engines
+        self._storage = storage
+        self._fetcher = fetcher
+        self._uploads = uploads
+
+    async def load_media(self, field: str, reference: str, max_bytes: int) -> bytes:
+        """Bytes of an input: ``oss://`` from our uploads, anything else via the safe fetcher."""
+        if reference[:6].lower() == "oss://":
+            return await self._uploads.read(field, reference)
+        try:
+            return await self._fetcher.fetch(reference, FetchLimits(max_bytes=max_bytes))
+        except FetchError as exc:
+            name = field.rsplit(".", 1)[-1]
+            raise FileDownloadFailed(f"download for {name} error: {exc.reason}") from exc
+
+    async def run(self, task: Task, cancel: CancelToken) -> Outcome:
+        """Run ``task``; raises :class:`TaskCanceled` if it was cancelled meanwhile."""
+        spec = spec_of(task.model)
+        total = int(task.parameters.get("n", 1))
+        engine_info: dict[str, Any] | None = None
+        try:
+            # 1. Media: fetch, decode, check (failures here are the client's: task FAILED).
+            request = await spec.prepare(task, self.load_media)
+            cancel.check()
+            # 2. The engine, loaded once per process and kept resident.
+            engine = await asyncio.to_thread(self._engines.get, task.model)
+            engine_info = engine.describe()
+            items: list[ImageItem] = await asyncio.to_thread(engine.run, request, cancel)
+            cancel.check()
+        except TaskCanceled:
+            raise
+        except TaskError as exc:
+            return _failed(exc.code, exc.message, total, engine_info)
+        except Exception:
+            log.exception("task %s: engine failed", task.id)
+            error = TaskError()
+            return _failed(error.code, error.message, total, engine_info)
+        # 3. Store every image; per-item failures are a partial success.
+        results: list[dict[str, Any]] = []
+        for item in items:
+            cancel.check()
+            if item.image is not None:
+                key = f"{result_prefix(task.id, task.attempts)}{uuid.uuid4().hex}.png"
+                data = await asyncio.to_thread(_encode_png, item.image)
+                await self._storage.put(key, data, "image/png")
+                results.append({"key": key})
+            else:
+                error = item.error or TaskError()
+                results.append({"code": error.code, "message": error.message})
+        succeeded = sum(1 for r in results if "key" in r)
+        metrics = {"TOTAL": len(results), "SUCCEEDED": succeeded, "FAILED": len(results) - succeeded}
+        if succeeded == 0:
+            first = results[0] if results else {}
+            error = TaskError()
+            return Outcome(
+                status=TaskStatus.FAILED,
+                output={"task_metrics": metrics},
+                code=first.get("code", error.code),
+                message=first.get("message", error.message),
+                engine=engine_info,
+            )
+        return Outcome(
+            status=TaskStatus.SUCCEEDED,
+            output={"results": results, "task_metrics": metrics},
+            usage={"image_count": succeeded},
+            engine=engine_info,
+        )
+
+
+def _failed(code: str, message: str, total: int, engine: dict[str, Any] | None) -> Outcome:
+    return Outcome(
+        status=TaskStatus.FAILED,
+        output={"task_metrics": {"TOTAL": total, "SUCCEEDED": 0, "FAILED": total}},
+        code=code,
+        message=message,
+        engine=engine,
+    )
+
+
+def _encode_png(image: np.ndarray[Any, Any]) -> bytes:
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    if not ok:
+        raise TaskError("could not encode the result image", code="InternalError.Upload")
+    return bytes(buf)

@@ -1,0 +1,195 @@
+"""The worker pool: claim loop, concurrency slots, lease heartbeats, cancellation, graceful stop.
+
+One loop claims tasks while a slot is free and otherwise sleeps until a wake-up signal (a submit in
+this process, or NOTIFY on PostgreSQL) or ``poll_seconds``. Each running task has a heartbeat that
+extends its lease; when the heartbeat finds the task cancelled or re-claimed, the engine's cancel
+token is set, and the result is never written (every write is guarded by lease owner + attempt).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+
+from wanstack.clock import Clock
+from wanstack.domain import Outcome, Task
+from wanstack.engines.base import CancelToken
+from wanstack.errors import TaskCanceled
+from wanstack.logcontext import task_context
+from wanstack.metrics import TASK_DURATION, TASKS_FINISHED
+from wanstack.storage.base import Storage
+from wanstack.task.repository import TaskRepository
+from wanstack.task.wakeup import Wakeup
+from wanstack.worker.execute import Executor, result_prefix
+
+log = logging.getLogger(__name__)
+
+
+class WorkerPool:
+    """Runs up to ``concurrency`` tasks at once until :meth:`stop` is called."""
+
+    def __init__(
+        self,
+        *,
+        repo: TaskRepository,
+        executor: Executor,
+        storage: Storage,
+        wakeup: Wakeup,
+        clock: Clock,
+        concurrency: int,
+        lease_ms: int,
+        max_attempts: int,
+        account_limit: int,
+        poll_seconds: float,
+        retention_ms: int,
+    ) -> None:
+        self._repo = repo
+        self._executor = executor
+        self._storage = storage
+        self._wakeup = wakeup
+        self._clock = clock
+        self._concurrency = concurrency
+        self._lease_ms = lease_ms
+        self._max_attempts = max_attempts
+        self._account_limit = account_limit
+        self._poll_seconds = poll_seconds
+        self._retention_ms = retention_ms
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._slots = asyncio.Semaphore(concurrency)
+        self._running: dict[str, tuple[asyncio.Task[None], CancelToken]] = {}
+        self._stopping = asyncio.Event()
+        wakeup.on_cancel(self._cancel_local)
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        # Often enough to notice a cancel quickly, and at least three beats per lease.
+        return min(self._lease_ms / 3000, 2.0)
+
+    def stop(self) -> None:
+        """Stop claiming; :meth:`run` then drains the running tasks."""
+        self._stopping.set()
+        self._wakeup.notify_submitted()  # wake the loop so it sees the flag
+
+    async def run(self, drain_seconds: float = 60.0) -> None:
+        """Claim and run tasks until stopped, then let running ones finish (or give them back)."""
+        log.info("worker %s started (%d slots)", self.owner, self._concurrency)
+        try:
+            while not self._stopping.is_set():
+                await self._slots.acquire()
+                if self._stopping.is_set():
+                    self._slots.release()
+                    break
+                try:
+                    task = await self._repo.claim(
+                        owner=self.owner,
+                        now=self._clock.now_ms(),
+                        lease_ms=self._lease_ms,
+                        max_attempts=self._max_attempts,
+                        account_limit=self._account_limit,
+                    )
+                except Exception:
+                    log.exception("claim failed; retrying")
+                    task = None
+                    await asyncio.sleep(self._poll_seconds)
+                if task is None:
+                    self._slots.release()
+                    await self._wakeup.wait(self._poll_seconds)
+                    continue
+                token = CancelToken()
+                job = asyncio.create_task(self._execute(task, token), name=f"task-{task.id}")
+                self._running[task.id] = (job, token)
+        finally:
+            await self._drain(drain_seconds)
+            log.info("worker %s stopped", self.owner)
+
+    async def _drain(self, drain_seconds: float) -> None:
+        jobs = [job for job, _ in self._running.values()]
+        if not jobs:
+            return
+        log.info("draining %d running task(s), up to %.0f s", len(jobs), drain_seconds)
+        _, pending = await asyncio.wait(jobs, timeout=drain_seconds)
+        for task_id, (job, token) in list(self._running.items()):
+            if job in pending:
+                token.cancel()
+                log.warning("task %s did not finish in time; giving it back to the queue", task_id)
+        if pending:
+            await asyncio.wait(pending, timeout=5)
+
+    def _cancel_local(self, task_id: str) -> None:
+        entry = self._running.get(task_id)
+        if entry is not None:
+            entry[1].cancel()
+
+    async def _execute(self, task: Task, token: CancelToken) -> None:
+        started = time.perf_counter()
+        beat = asyncio.create_task(self._heartbeat(task, token))
+        outcome: Outcome | None = None
+        try:
+            with task_context(task.id):
+                log.info("task %s: attempt %d of model %s", task.id, task.attempts, task.model)
+                try:
+                    outcome = await self._executor.run(task, token)
+                except TaskCanceled:
+                    outcome = None
+                except Exception:  # the executor maps errors; this is a last resort
+                    log.exception("task %s: unexpected failure", task.id)
+                    outcome = None
+                finally:
+                    beat.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await beat
+                await self._settle(task, token, outcome, time.perf_counter() - started)
+        finally:
+            self._running.pop(task.id, None)
+            self._slots.release()
+
+    async def _settle(
+        self, task: Task, token: CancelToken, outcome: Outcome | None, elapsed: float
+    ) -> None:
+        if outcome is not None and not token.cancelled:
+            now = self._clock.now_ms()
+            stored = await self._repo.finish_if_owner(
+                task.id,
+                owner=self.owner,
+                attempt=task.attempts,
+                outcome=outcome,
+                now=now,
+                expires_at=now + self._retention_ms,
+            )
+            if stored:
+                log.info("task %s: %s in %.2f s", task.id, outcome.status.value, elapsed)
+                TASKS_FINISHED.labels(task.model, outcome.status.value).inc()
+                TASK_DURATION.labels(task.model, outcome.status.value).observe(elapsed)
+                return
+            log.warning("task %s: lease lost (cancelled or re-claimed); result discarded", task.id)
+        elif self._stopping.is_set():
+            # Shutting down before the task finished: hand it straight back to the queue.
+            if await self._repo.release_if_owner(task.id, owner=self.owner, attempt=task.attempts):
+                log.info("task %s: given back to the queue", task.id)
+                return
+        # Discarded work must not leave files behind; each attempt writes its own folder.
+        await self._storage.delete_prefix(result_prefix(task.id, task.attempts))
+
+    async def _heartbeat(self, task: Task, token: CancelToken) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            try:
+                alive = await self._repo.heartbeat(
+                    task.id,
+                    owner=self.owner,
+                    attempt=task.attempts,
+                    now=self._clock.now_ms(),
+                    lease_ms=self._lease_ms,
+                )
+            except Exception:
+                log.exception("task %s: heartbeat failed", task.id)
+                continue
+            if not alive:
+                log.info("task %s: cancelled or lease lost; stopping its work", task.id)
+                token.cancel()
+                return
