@@ -79,7 +79,7 @@ class Task:
     usage: dict[str, Any] | None = None
     code: str | None = None
     message: str | None = None
-    engine: str | None = None
+    engine: dict[str, Any] | None = None  #: what produced the output (wanstack extension)
 
 
 @dataclass(slots=True)
@@ -100,4 +100,4 @@ class Outcome:
     usage: dict[str, Any] | None = None
     code: str | None = None
     message: str | None = None
-    engine: str | None = None
+    engine: dict[str, Any] | None = None

@@ -10,7 +10,7 @@ was rejected at once or failed later::
     ├── ServiceError                 (has .code, .http_status; becomes a DashScope error body)
     │   ├── InvalidParameter         400 InvalidParameter
     │   │   └── ModelNotFound        400 InvalidParameter "Model not exist."
-    │   ├── BadRequest               400 BadRequest.* (envelope problems: no model, no input, bad JSON)
+    │   ├── BadRequest               400 BadRequest.* (no model, no input, not JSON)
     │   ├── UnsupportedOperation     400 UnsupportedOperation (cancel of a finished task)
     │   ├── InvalidApiKey            401 InvalidApiKey
     │   ├── WorkspaceDenied          401 NOT AUTHORIZED
@@ -79,9 +79,7 @@ class UnsupportedOperation(ServiceError):
 
     code = "UnsupportedOperation"
     http_status = 400
-    default_message = (
-        "Failed to cancel the task, please confirm if the task is in PENDING status."
-    )
+    default_message = "Failed to cancel the task, please confirm if the task is in PENDING status."
 
 
 class InvalidApiKey(ServiceError):

@@ -44,7 +44,11 @@ def decode_image(data: bytes, *, field: str, max_pixels: int = MAX_PIXELS) -> De
             image.load()
     except MediaInvalid:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
         raise UnsupportedFileFormat(f"{field}: the file is not a supported image") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedFileFormat(f"{field}: the image could not be decoded ({exc})") from exc

@@ -22,6 +22,11 @@ from wanstack.errors import TaskError
 
 __all__ = ["FakeInpaint", "FrozenClock", "MemoryStorage"]
 
+TIMEOUT_MESSAGE = (
+    "An internal timeout error has occured during execution, please try again later or contact "
+    "service support."
+)
+
 
 class FakeInpaint:
     """Deterministic stand-in for an inpainting engine: resize, paint the mask grey."""
@@ -45,18 +50,25 @@ class FakeInpaint:
             cancel.check()
             time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
         width, height = request.size
-        base = cv2.resize(request.image, (width, height), interpolation=cv2.INTER_AREA)
+        base = np.asarray(
+            cv2.resize(request.image, (width, height), interpolation=cv2.INTER_AREA), dtype=np.uint8
+        )
         mask = cv2.resize(request.mask.astype(np.uint8), (width, height)) > 0
         items = []
         for i in range(request.n):
             cancel.check()
             if i in self.fail_items:
-                items.append(ImageItem(error=TaskError(code="InternalError.Timeout", message=(
-                    "An internal timeout error has occured during execution, please try again "
-                    "later or contact service support."))))
+                items.append(
+                    ImageItem(
+                        error=TaskError(
+                            code="InternalError.Timeout",
+                            message=TIMEOUT_MESSAGE,
+                        )
+                    )
+                )
                 continue
             out = base.copy()
-            out[mask] = (request.seed + 37 * i) % 256
+            out[mask] = np.uint8((request.seed + 37 * i) % 256)
             items.append(ImageItem(image=out))
         return items
 

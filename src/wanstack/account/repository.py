@@ -22,7 +22,7 @@ class ApiKeyRecord:
     revoked_at: int | None
 
 
-def _record(row: Row[Any]) -> ApiKeyRecord:
+def _record(row: Row[Any, Any, Any, Any, Any, Any, Any]) -> ApiKeyRecord:
     m = row._mapping
     return ApiKeyRecord(
         id=m["id"],
@@ -52,7 +52,9 @@ class AccountRepository:
 
     async def account_id(self, name: str) -> str | None:
         async with self._engine.connect() as conn:
-            value = (await conn.execute(select(account.c.id).where(account.c.name == name))).scalar()
+            value = (
+                await conn.execute(select(account.c.id).where(account.c.name == name))
+            ).scalar()
         return None if value is None else str(value)
 
     async def insert_account(self, account_id: str, name: str, now: int) -> None:
@@ -60,7 +62,13 @@ class AccountRepository:
             await conn.execute(insert(account).values(id=account_id, name=name, created_at=now))
 
     async def insert_key(
-        self, *, key_id: str, account_id: str, workspace: str | None, key_hash: str, prefix: str,
+        self,
+        *,
+        key_id: str,
+        account_id: str,
+        workspace: str | None,
+        key_hash: str,
+        prefix: str,
         now: int,
     ) -> None:
         async with self._engine.begin() as conn:

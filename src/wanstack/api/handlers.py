@@ -6,7 +6,6 @@ A client's mistake is a 4xx with a code and a message naming the field; anything
 
 from __future__ import annotations
 
-
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,7 +20,6 @@ from wanstack.errors import (
     Throttled,
 )
 from wanstack.logcontext import request_id_var
-
 
 
 def error_response(exc: ServiceError) -> Response:

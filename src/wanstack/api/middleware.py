@@ -59,7 +59,9 @@ class RequestContext:
             log.exception("unhandled error")
             if started:
                 raise
-            body = json.dumps(error_body(InternalError.code, InternalError.default_message, request_id))
+            body = json.dumps(
+                error_body(InternalError.code, InternalError.default_message, request_id)
+            )
             await send_with_id(
                 {
                     "type": "http.response.start",

@@ -158,7 +158,9 @@ def _mask_colors(value: Any, name: str) -> list[list[int]]:
         if (
             not isinstance(item, list)
             or len(item) != 3
-            or not all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in item)
+            or not all(
+                isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= 255 for c in item
+            )
         ):
             raise InvalidParameter(f"{rule}, got {item!r} in it"[:200])
         colors.append([int(c) for c in item])

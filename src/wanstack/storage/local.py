@@ -61,6 +61,5 @@ class LocalStorage:
         expires_s = expires_ms // 1000
         signature = self._signer.sign_file(key, expires_s)
         return (
-            f"{base_url.rstrip('/')}/files/{quote(key)}"
-            f"?Expires={expires_s}&Signature={signature}"
+            f"{base_url.rstrip('/')}/files/{quote(key)}?Expires={expires_s}&Signature={signature}"
         )

@@ -36,10 +36,10 @@ class RateLimiter:
             return
         now = self._clock.now_ms()
         second = now // 1000
-        stmt = self._insert(rate_window).values(
+        values = self._insert(rate_window).values(
             bucket=f"{account_id}:{kind}:{second}", count=1, expires_at=(second + 2) * 1000
         )
-        stmt = stmt.on_conflict_do_update(
+        stmt = values.on_conflict_do_update(
             index_elements=[rate_window.c.bucket], set_={"count": rate_window.c.count + 1}
         ).returning(rate_window.c.count)
         async with self._engine.begin() as conn:

@@ -124,7 +124,7 @@ class TaskRepository:
             row = (await conn.execute(query)).first()
         return None if row is None else _to_task(row)
 
-    async def list(
+    async def list_page(
         self, scope: Scope, flt: ListFilter, *, offset: int, limit: int
     ) -> tuple[int, list[Task]]:
         """One page of the caller's tasks, newest first, and the total that match."""
@@ -143,7 +143,9 @@ class TaskRepository:
             conds.append(t.c.id == flt.task_id)
         where = and_(*conds)
         async with self._engine.connect() as conn:
-            total = (await conn.execute(select(func.count()).select_from(t).where(where))).scalar_one()
+            total = (
+                await conn.execute(select(func.count()).select_from(t).where(where))
+            ).scalar_one()
             rows = (
                 await conn.execute(
                     select(t)
@@ -278,7 +280,9 @@ class TaskRepository:
             done = (await conn.execute(stmt)).rowcount == 1
             if done and self._postgres:
                 # Tell the worker running it, wherever it is, to stop now.
-                await conn.execute(text("SELECT pg_notify('wanstack_cancel', :id)"), {"id": task_id})
+                await conn.execute(
+                    text("SELECT pg_notify('wanstack_cancel', :id)"), {"id": task_id}
+                )
             return done
 
     async def release_if_owner(self, task_id: str, *, owner: str, attempt: int) -> bool:

@@ -72,11 +72,15 @@ class TaskService:
             raise BadRequest()
         model = body.get("model")
         if model is None or model == "":
-            raise BadRequest('Required parameter "model" missing from request.', code="BadRequest.EmptyModel")
+            raise BadRequest(
+                'Required parameter "model" missing from request.', code="BadRequest.EmptyModel"
+            )
         if not isinstance(model, str):
             raise InvalidParameter(f"model must be a string, got {model!r}"[:200])
         if body.get("input") is None:
-            raise BadRequest("Required input parameter missing from request.", code="BadRequest.EmptyInput")
+            raise BadRequest(
+                "Required input parameter missing from request.", code="BadRequest.EmptyInput"
+            )
         # 2. The model and its own rules.
         spec = spec_for(endpoint, model)
         submission = spec.validate(body["input"], body.get("parameters"))
@@ -154,7 +158,7 @@ class TaskService:
             api_key_id=query.get("api_key_id") or None,
             task_id=query.get("task_id") or None,
         )
-        total, tasks = await self._repo.list(
+        total, tasks = await self._repo.list_page(
             scope_of(caller), flt, offset=(page_no - 1) * page_size, limit=page_size
         )
         return TaskPage(total=total, page_no=page_no, page_size=page_size, tasks=tasks)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,7 +22,11 @@ class UploadRepository:
         stmt = (
             ins(upload)
             .values(
-                key=key, account_id=account_id, model=model, size=size, created_at=now,
+                key=key,
+                account_id=account_id,
+                model=model,
+                size=size,
+                created_at=now,
                 expires_at=expires_at,
             )
             .on_conflict_do_nothing(index_elements=[upload.c.key])
@@ -46,4 +50,3 @@ class UploadRepository:
         if keys:
             async with self._engine.begin() as conn:
                 await conn.execute(delete(upload).where(upload.c.key.in_(keys)))
-

@@ -92,7 +92,9 @@ class UploadService:
     async def accept(self, form: UploadForm, data: bytes) -> str:
         """Store an uploaded file if its policy is genuine, current and covers the key."""
         if not self._signer.verify("policy\n" + form.policy, form.signature):
-            raise AccessDenied("The request signature we calculated does not match the signature you provided.")
+            raise AccessDenied(
+                "The request signature we calculated does not match the signature you provided."
+            )
         try:
             document = json.loads(base64.b64decode(form.policy))
             account_id = str(document["account"])
@@ -106,7 +108,9 @@ class UploadService:
             raise AccessDenied("Invalid according to Policy: Policy expired.")
         key = form.key
         if not key.startswith(prefix + "/") or ".." in key.split("/") or len(key) > 400:
-            raise AccessDenied("Invalid according to Policy: Policy Condition failed: [\"starts-with\", \"$key\"]")
+            raise AccessDenied(
+                'Invalid according to Policy: Policy Condition failed: ["starts-with", "$key"]'
+            )
         if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
             raise InvalidParameter(f"file: uploads are limited to {MAX_UPLOAD_MB} MB")
         created = await self._repo.insert(
@@ -118,7 +122,9 @@ class UploadService:
             expires_at=now + self._retention_ms,
         )
         if not created:
-            raise AccessDenied("The object you specified already exists and can not be overwritten.")
+            raise AccessDenied(
+                "The object you specified already exists and can not be overwritten."
+            )
         await self._storage.put(UPLOAD_PREFIX + key, data, form.content_type)
         return key
 
@@ -136,7 +142,9 @@ class UploadService:
         try:
             return await self._storage.get(UPLOAD_PREFIX + reference[len("oss://") :])
         except (FileNotFoundError, ValueError) as exc:
-            raise FileDownloadFailed(f"download for {field.split('.')[-1]} error: the uploaded file has expired") from exc
+            raise FileDownloadFailed(
+                f"download for {field.split('.')[-1]} error: the uploaded file has expired"
+            ) from exc
 
     async def purge_expired(self) -> int:
         keys = await self._repo.expired(self._clock.now_ms())

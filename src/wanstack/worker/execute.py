@@ -20,7 +20,7 @@ from wanstack.domain import Outcome, Task, TaskStatus
 from wanstack.engines.base import CancelToken, ImageItem
 from wanstack.engines.registry import EngineProvider
 from wanstack.errors import FileDownloadFailed, TaskCanceled, TaskError
-from wanstack.fetch import FetchError, Fetcher, FetchLimits
+from wanstack.fetch import Fetcher, FetchError, FetchLimits
 from wanstack.storage.base import Storage
 from wanstack.upload.service import UploadService
 
@@ -96,7 +96,11 @@ class Executor:
                 error = item.error or TaskError()
                 results.append({"code": error.code, "message": error.message})
         succeeded = sum(1 for r in results if "key" in r)
-        metrics = {"TOTAL": len(results), "SUCCEEDED": succeeded, "FAILED": len(results) - succeeded}
+        metrics = {
+            "TOTAL": len(results),
+            "SUCCEEDED": succeeded,
+            "FAILED": len(results) - succeeded,
+        }
         if succeeded == 0:
             first = results[0] if results else {}
             error = TaskError()
@@ -126,7 +130,9 @@ def _failed(code: str, message: str, total: int, engine: dict[str, Any] | None) 
 
 
 def _encode_png(image: np.ndarray[Any, Any]) -> bytes:
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    ok, buf = cv2.imencode(
+        ".png", cv2.cvtColor(image, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 3]
+    )
     if not ok:
         raise TaskError("could not encode the result image", code="InternalError.Upload")
     return bytes(buf)

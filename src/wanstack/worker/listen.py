@@ -22,7 +22,9 @@ async def listen(url: str, wakeup: Wakeup, stop: asyncio.Event) -> None:
     reconnects after errors (workers still poll meanwhile)."""
     while not stop.is_set():
         try:
-            async with await psycopg.AsyncConnection.connect(_conninfo(url), autocommit=True) as conn:
+            async with await psycopg.AsyncConnection.connect(
+                _conninfo(url), autocommit=True
+            ) as conn:
                 await conn.execute("LISTEN wanstack_task")
                 await conn.execute("LISTEN wanstack_cancel")
                 gen = conn.notifies()

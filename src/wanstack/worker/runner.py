@@ -167,11 +167,12 @@ class WorkerPool:
                 TASK_DURATION.labels(task.model, outcome.status.value).observe(elapsed)
                 return
             log.warning("task %s: lease lost (cancelled or re-claimed); result discarded", task.id)
-        elif self._stopping.is_set():
-            # Shutting down before the task finished: hand it straight back to the queue.
-            if await self._repo.release_if_owner(task.id, owner=self.owner, attempt=task.attempts):
-                log.info("task %s: given back to the queue", task.id)
-                return
+        elif self._stopping.is_set() and await self._repo.release_if_owner(
+            task.id, owner=self.owner, attempt=task.attempts
+        ):
+            # Shut down before the task finished: it went straight back to the queue.
+            log.info("task %s: given back to the queue", task.id)
+            return
         # Discarded work must not leave files behind; each attempt writes its own folder.
         await self._storage.delete_prefix(result_prefix(task.id, task.attempts))
 

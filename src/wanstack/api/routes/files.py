@@ -26,4 +26,6 @@ async def get_file(key: str, request: Request) -> Response:
     if path is None or not path.is_file():
         raise NotFound("The file has expired or does not exist.")
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return FileResponse(path, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})
+    return FileResponse(
+        path, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"}
+    )

@@ -25,7 +25,9 @@ async def readyz(request: Request) -> Response:
         async with container(request).db.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:
-        return protocol.JSONBytes({"status": "unavailable", "error": type(exc).__name__}, status_code=503)
+        return protocol.JSONBytes(
+            {"status": "unavailable", "error": type(exc).__name__}, status_code=503
+        )
     return protocol.JSONBytes({"status": "ready"})
 
 

@@ -44,13 +44,9 @@ async def upload(request: Request) -> Response:
     try:
         file = form.get("file")
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        missing = [
-            k for k in ("OSSAccessKeyId", "Signature", "policy", "key") if not fields.get(k)
-        ]
+        missing = [k for k in ("OSSAccessKeyId", "Signature", "policy", "key") if not fields.get(k)]
         if missing or not isinstance(file, UploadFile):
-            raise AccessDenied(
-                "Invalid upload form: missing " + ", ".join(missing or ["file"])
-            )
+            raise AccessDenied("Invalid upload form: missing " + ", ".join(missing or ["file"]))
         data = await file.read()
     finally:
         await form_cm.__aexit__(None, None, None)

@@ -1,0 +1,39 @@
+# The commands a developer runs are the ones CI runs (.ci/run calls `make test`).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: help serve test lint check bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/wanstack: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.dev: $(BIN)/wanstack
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+serve: $(BIN)/wanstack  ## start the service on its embedded defaults (SQLite, local files, workers)
+	$(BIN)/wanstack serve --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.dev  ## ruff, mypy (strict) and the import layering contract
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: lint  ## the whole suite: lint, then every test tier on SQLite and PostgreSQL
+	$(BIN)/pytest -q
+
+bench: $(VENV)/.dev  ## API throughput and pickup latency (see docs/performance.md)
+	$(BIN)/python bench/api_bench.py
+
+clean:  ## remove the virtual environment and caches (not .wanstack data)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,68 @@
+"""Fixtures shared by every tier: settings in temporary folders, and the database matrix.
+
+``database_url`` runs a test once on SQLite and once on a real PostgreSQL server that this
+session starts itself. Without PostgreSQL binaries the PostgreSQL half is skipped locally, but
+under CI (``CI=true``) it fails instead: CI must never silently skip that tier.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.postgres import PostgresServer, find_bindir
+from wanstack.config import Settings
+from wanstack.db.migrate import upgrade
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    if find_bindir() is None:
+        if IN_CI:
+            pytest.fail("PostgreSQL binaries are required in CI (install postgresql)")
+        pytest.skip("PostgreSQL binaries not found; the postgres tier runs in CI")
+    server = PostgresServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PostgresServer) -> str:
+    """A migrated database that per-test databases are cloned from (fast, isolated)."""
+    url = postgres_server.create_database()
+    upgrade(url)
+    return url.rsplit("/", 1)[-1]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database of each dialect."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+        upgrade(url)
+        return url
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    template: str = request.getfixturevalue("postgres_template")
+    return server.create_database(template=template)
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> object:
+    def factory(**overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "data_dir": tmp_path / "data",
+            "secret_key": "test-secret",
+            "allow_private_urls": True,
+            "poll_seconds": 0.2,
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return factory
