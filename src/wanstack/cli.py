@@ -90,6 +90,9 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> Non
     app = create_app(container, workers=slots)
     base = settings.public_url or f"http://{host}:{port}"
     _banner(base, key, settings, slots)
+    # uvicorn drains on SIGTERM, then re-raises the signal; landing on this no-op handler lets
+    # a graceful stop exit with status 0 instead of "killed by SIGTERM".
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(
         app,
         host=host,
