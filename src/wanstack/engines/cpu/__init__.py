@@ -1,0 +1,1 @@
+"""CPU engines: classical image processing, no model weights."""
