@@ -30,9 +30,11 @@ class UploadRepository:
                 expires_at=expires_at,
             )
             .on_conflict_do_nothing(index_elements=[upload.c.key])
+            # rowcount is not reliable for INSERT … ON CONFLICT on psycopg: ask for the row.
+            .returning(upload.c.key)
         )
         async with self._engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+            return (await conn.execute(stmt)).first() is not None
 
     async def owner(self, key: str, now: int) -> str | None:
         """The account that uploaded ``key``, if it has not expired."""
