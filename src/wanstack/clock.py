@@ -52,5 +52,7 @@ def parse_compact_time(value: str) -> int:
 
     Raises ``ValueError`` when the text is not in that format.
     """
+    if not (len(value) == 14 and value.isascii() and value.isdigit()):
+        raise ValueError(f"not YYYYMMDDhhmmss: {value!r}")
     dt = datetime.strptime(value, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
     return int(dt.timestamp() * 1000) - 8 * 3600 * 1000

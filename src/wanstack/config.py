@@ -20,7 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Everything a wanstack process can be configured with."""
 
-    model_config = SettingsConfigDict(env_prefix="WANSTACK_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="WANSTACK_", extra="ignore", env_ignore_empty=True)
 
     data_dir: Path = Field(default=Path(".wanstack"))
     """Folder for the SQLite file, the local storage and the generated secret key."""
@@ -102,8 +102,9 @@ class Settings(BaseSettings):
         if not path.exists():
             self.data_dir.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-            tmp.write_text(secrets.token_urlsafe(32))
-            tmp.chmod(0o600)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # never world-readable
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_urlsafe(32))
             # link() fails when another process won the race; everyone then reads the winner's key.
             with contextlib.suppress(FileExistsError):
                 os.link(tmp, path)

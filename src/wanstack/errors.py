@@ -23,6 +23,7 @@ was rejected at once or failed later::
         ├── FileDownloadFailed       InvalidParameter.FileDownload
         ├── UnsupportedFileFormat    BadRequest.UnsupportedFileFormat
         └── MediaInvalid             InvalidParameter (wrong resolution, size, mask, …)
+    TaskCanceled                     (inside a running task: stop, discard the work)
 
 Third-party errors are wrapped with ``raise … from exc`` so the cause stays in logs.
 """

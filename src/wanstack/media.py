@@ -44,11 +44,11 @@ def decode_image(data: bytes, *, field: str, max_pixels: int = MAX_PIXELS) -> De
             image.load()
     except MediaInvalid:
         raise
-    except (
-        UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise MediaInvalid(
+            f"{field}: the image has more than the {max_pixels} pixels this server decodes"
+        ) from exc
+    except UnidentifiedImageError as exc:
         raise UnsupportedFileFormat(f"{field}: the file is not a supported image") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedFileFormat(f"{field}: the image could not be decoded ({exc})") from exc

@@ -6,6 +6,7 @@ the value received, e.g. ``parameters.n must be an integer from 1 to 4, got 7``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from typing import Any
 
@@ -77,7 +78,12 @@ class Fields:
         if value is _MISSING:
             return default
         # JSON has one number type: accept 2.0 for 2, refuse true/false and 2.5.
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value != int(value)
+        ):
             raise InvalidParameter(
                 f"{self.name(key)} must be an integer from {lo} to {hi}, got {_show(value)}"
             )
@@ -94,7 +100,11 @@ class Fields:
         value = self._get(key, False)
         if value is _MISSING:
             return default
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             raise InvalidParameter(
                 f"{self.name(key)} must be a number from {lo} to {hi}, got {_show(value)}"
             )

@@ -55,7 +55,6 @@ class XPainting:
         prompt = inp.string("prompt", required=True, non_empty=True, truncate_at=PROMPT_CHARS)
         base = inp.media_url("base_image_url", required=True)
         mask = inp.media_url("mask_image_url", required=True)
-        # Older SDKs put the URLs in parameters; the input wins when both are present.
         style = par.string("style", default="<auto>", choices=STYLES)
         size = par.string("size", default="1024*1024")
         n = par.integer("n", lo=1, hi=4, default=1)

@@ -19,6 +19,10 @@ router = APIRouter()
 SYNC_ENDPOINTS = ("multimodal-generation/generation",)
 
 
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not valid JSON")  # NaN / Infinity: Python accepts, JSON does not
+
+
 @router.post("/api/v1/services/aigc/{group}/{function}")
 async def submit(group: str, function: str, request: Request) -> Response:
     endpoint = f"{group}/{function}"
@@ -30,7 +34,7 @@ async def submit(group: str, function: str, request: Request) -> Response:
     if not header_enabled(request, "x-dashscope-async"):
         raise AccessDenied("current user api does not support synchronous calls.")
     try:
-        body = json.loads(await request.body())
+        body = json.loads(await request.body(), parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest() from None
     request_id = request_id_var.get()
