@@ -8,14 +8,16 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wanstack.account.repository import AccountRepository
 from wanstack.account.service import AccountService
 from wanstack.clock import Clock, SystemClock
 from wanstack.config import Settings
-from wanstack.db.engine import create_async
+from wanstack.db.engine import create_async, is_sqlite
 from wanstack.db.migrate import upgrade
+from wanstack.db.sqlite_direct import SqliteDirect
 from wanstack.engines.registry import EngineProvider
 from wanstack.fetch import Fetcher
 from wanstack.storage.base import Storage
@@ -35,6 +37,15 @@ from wanstack.worker.runner import WorkerPool
 log = logging.getLogger(__name__)
 
 
+def _sqlite_direct(url: str) -> SqliteDirect | None:
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    return SqliteDirect(database)
+
+
 @dataclass
 class Container:
     settings: Settings
@@ -50,6 +61,7 @@ class Container:
     limiter: RateLimiter
     fetcher: Fetcher
     engines: EngineProvider
+    direct: SqliteDirect | None = None
     _background: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _pools: list[WorkerPool] = field(default_factory=list)
@@ -70,10 +82,11 @@ class Container:
             upgrade(url)
         clock = clock or SystemClock()
         db = create_async(url)
+        direct = _sqlite_direct(url)
         signer = Signer(settings.resolved_secret())
         storage = storage or LocalStorage(settings.data_dir / "files", signer)
         wakeup = Wakeup()
-        tasks = TaskRepository(db)
+        tasks = TaskRepository(db, direct)
         uploads = UploadService(
             UploadRepository(db), storage, signer, clock, settings.upload_retention_ms
         )
@@ -96,6 +109,7 @@ class Container:
             limiter=limiter,
             fetcher=fetcher or Fetcher(allow_private=settings.allow_private_urls),
             engines=EngineProvider(settings.engines, settings.engine_options),
+            direct=direct,
         )
 
     def worker_pool(self, concurrency: int) -> WorkerPool:
@@ -157,6 +171,8 @@ class Container:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self.fetcher.aclose()
         await self.db.dispose()
+        if self.direct is not None:
+            self.direct.close()
 
     @contextlib.asynccontextmanager
     async def running(self, *, workers: int) -> AsyncIterator[Container]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wanstack.db.engine import create_async
+from wanstack.db.sqlite_direct import SqliteDirect
 from wanstack.domain import Outcome, Task, TaskStatus
 from wanstack.task.repository import ListFilter, Scope, TaskRepository
 
@@ -25,8 +26,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def repo(engine: AsyncEngine) -> TaskRepository:
-    return TaskRepository(engine)
+def repo(engine: AsyncEngine, database_url: str) -> Iterator[TaskRepository]:
+    """On SQLite, the repository the service uses: hot statements on SqliteDirect."""
+    direct = None
+    if database_url.startswith("sqlite"):
+        direct = SqliteDirect(database_url.split("///", 1)[1])
+    yield TaskRepository(engine, direct)
+    if direct is not None:
+        direct.close()
 
 
 def make_task(

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from starlette.requests import Request
 
 from wanstack.container import Container
 from wanstack.domain import Caller
 
+CONTAINER_KEY = "wanstack.container"
+
 
 def container(request: Request) -> Container:
-    c: Container = request.app.state.container
+    """The process's container, put in the ASGI scope by :class:`RequestContext` (a dict
+    lookup: cheaper than ``app.state`` on every request)."""
+    c: Container = request.scope[CONTAINER_KEY]
     return c
 
 

@@ -13,7 +13,9 @@ import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wanstack.api.deps import CONTAINER_KEY
 from wanstack.api.protocol import error_body
+from wanstack.container import Container
 from wanstack.errors import InternalError
 from wanstack.logcontext import request_id_var
 
@@ -21,20 +23,22 @@ log = logging.getLogger(__name__)
 
 
 class RequestContext:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, container: Container) -> None:
         self.app = app
+        self.container = container
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        scope = dict(scope)
         if len(path) > 1 and path.endswith("/"):
-            scope = dict(scope)
             scope["path"] = path.rstrip("/") or "/"
             raw = scope.get("raw_path")
             if raw:
                 scope["raw_path"] = raw.rstrip(b"/") or b"/"
+        scope[CONTAINER_KEY] = self.container
         request_id = str(uuid.uuid4())
         token = request_id_var.set(request_id)
         header = (b"x-request-id", request_id.encode())

@@ -11,13 +11,27 @@ The claim is the one statement that differs between dialects, and only by its lo
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Select,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
+from wanstack.db.sqlite_direct import SqliteDirect
 from wanstack.db.tables import task as t
 from wanstack.domain import FINAL_STATUSES, Outcome, Task, TaskStatus
 
@@ -58,8 +72,8 @@ def _dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _to_task(row: Row[Any]) -> Task:
-    m = row._mapping
+def _to_task(m: Any) -> Task:
+    """A Task from a row mapping (SQLAlchemy ``row._mapping`` or ``sqlite3.Row``)."""
     return Task(
         id=m["id"],
         account_id=m["account_id"],
@@ -85,44 +99,92 @@ def _to_task(row: Row[Any]) -> Task:
     )
 
 
-class TaskRepository:
-    """SQL for the ``task`` table, on SQLite or PostgreSQL."""
+_INSERT_COLUMNS = (
+    "id", "account_id", "api_key_id", "workspace", "model", "request_id", "status", "input",
+    "parameters", "attempts", "submitted_at", "expires_at",
+)  # fmt: skip
+_INSERT = insert(t).values({name: bindparam(name) for name in _INSERT_COLUMNS})
 
-    def __init__(self, engine: AsyncEngine) -> None:
+
+def _get_query(by_account: bool, by_workspace: bool) -> Select[Any]:
+    query = select(t).where(t.c.id == bindparam("id"))
+    if by_account:
+        query = query.where(t.c.account_id == bindparam("account_id"))
+    if by_workspace:
+        query = query.where(t.c.workspace == bindparam("workspace"))
+    return query
+
+
+class TaskRepository:
+    """SQL for the ``task`` table, on SQLite or PostgreSQL.
+
+    With ``direct`` (SQLite only), the two hot statements — insert at submit and the point read
+    of a task query — run on :class:`~wanstack.db.sqlite_direct.SqliteDirect`: the same SQL,
+    compiled once from the statements here, without the async adapter's thread round trips.
+    """
+
+    def __init__(self, engine: AsyncEngine, direct: SqliteDirect | None = None) -> None:
         self._engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        self._direct = direct
+        self._compiled: dict[object, tuple[str, tuple[str, ...]]] = {}
+
+    def _sql(self, key: object, build: Callable[[], ClauseElement]) -> tuple[str, tuple[str, ...]]:
+        """The statement ``build()`` makes, compiled once for this dialect: positional SQL text
+        and parameter order."""
+        found = self._compiled.get(key)
+        if found is None:
+            compiled = build().compile(dialect=self._engine.dialect)
+            assert isinstance(compiled, SQLCompiler)
+            found = (str(compiled), tuple(compiled.positiontup or ()))
+            self._compiled[key] = found
+        return found
 
     async def insert(self, task: Task) -> None:
         """Store a new PENDING task; durable when this returns. On PostgreSQL the same
         transaction sends a NOTIFY so idle workers elsewhere wake up at once."""
+        values = {
+            "id": task.id,
+            "account_id": task.account_id,
+            "api_key_id": task.api_key_id,
+            "workspace": task.workspace,
+            "model": task.model,
+            "request_id": task.request_id,
+            "status": task.status.value,
+            "input": _dumps(task.input),
+            "parameters": _dumps(task.parameters),
+            "attempts": 0,
+            "submitted_at": task.submitted_at,
+            "expires_at": task.expires_at,
+        }
+        if self._direct is not None:
+            sql, order = self._sql("insert", lambda: _INSERT)
+            await self._direct.execute(sql, [values[name] for name in order])
+            return
         async with self._engine.begin() as conn:
-            await conn.execute(
-                insert(t).values(
-                    id=task.id,
-                    account_id=task.account_id,
-                    api_key_id=task.api_key_id,
-                    workspace=task.workspace,
-                    model=task.model,
-                    request_id=task.request_id,
-                    status=task.status.value,
-                    input=_dumps(task.input),
-                    parameters=_dumps(task.parameters),
-                    attempts=0,
-                    submitted_at=task.submitted_at,
-                    expires_at=task.expires_at,
-                )
-            )
+            await conn.execute(_INSERT, values)
             if self._postgres:
                 await conn.execute(text("NOTIFY wanstack_task"))
 
     async def get(self, task_id: str, scope: Scope | None = None) -> Task | None:
         """The task, or None when it does not exist within ``scope``."""
-        query = select(t).where(t.c.id == task_id)
-        if scope is not None:
-            query = query.where(scope.clause())
+        by_account = scope is not None
+        by_workspace = scope is not None and scope.workspace is not None
+        params = {
+            "id": task_id,
+            "account_id": scope.account_id if scope else None,
+            "workspace": scope.workspace if scope else None,
+        }
+        if self._direct is not None:
+            sql, order = self._sql(
+                ("get", by_account, by_workspace), lambda: _get_query(by_account, by_workspace)
+            )
+            found = self._direct.fetchone(sql, [params[name] for name in order])
+            return None if found is None else _to_task(found)
+        query = _get_query(by_account, by_workspace)
         async with self._engine.connect() as conn:
-            row = (await conn.execute(query)).first()
-        return None if row is None else _to_task(row)
+            row = (await conn.execute(query, params)).first()
+        return None if row is None else _to_task(row._mapping)
 
     async def list_page(
         self, scope: Scope, flt: ListFilter, *, offset: int, limit: int
@@ -155,7 +217,7 @@ class TaskRepository:
                     .limit(limit)
                 )
             ).all()
-        return total, [_to_task(r) for r in rows]
+        return total, [_to_task(r._mapping) for r in rows]
 
     async def claim(
         self,
@@ -216,7 +278,7 @@ class TaskRepository:
                 # "below the limit" for the same account.
                 await conn.execute(text("SELECT pg_advisory_xact_lock(728374612)"))
             row = (await conn.execute(stmt)).first()
-        return None if row is None else _to_task(row)
+        return None if row is None else _to_task(row._mapping)
 
     async def heartbeat(
         self, task_id: str, *, owner: str, attempt: int, now: int, lease_ms: int
@@ -339,7 +401,7 @@ class TaskRepository:
             .limit(limit)
         )
         async with self._engine.connect() as conn:
-            return [_to_task(r) for r in (await conn.execute(query)).all()]
+            return [_to_task(r._mapping) for r in (await conn.execute(query)).all()]
 
     async def delete(self, task_ids: Iterable[str]) -> int:
         ids = list(task_ids)

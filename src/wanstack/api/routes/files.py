@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import mimetypes
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import FileResponse, Response
+from starlette.routing import Route
 
 from wanstack.api.deps import container
 from wanstack.errors import AccessDenied, NotFound
 
-router = APIRouter()
 
-
-@router.get("/files/{key:path}")
-async def get_file(key: str, request: Request) -> Response:
+async def get_file(request: Request) -> Response:
+    key: str = request.path_params["key"]
     c = container(request)
     expires = request.query_params.get("Expires", "")
     signature = request.query_params.get("Signature", "")
@@ -29,3 +28,6 @@ async def get_file(key: str, request: Request) -> Response:
     return FileResponse(
         path, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"}
     )
+
+
+routes = [Route("/files/{key:path}", get_file, methods=["GET"])]

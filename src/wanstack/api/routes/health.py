@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from wanstack.api import protocol
 from wanstack.api.deps import container
 from wanstack.metrics import QUEUE_DEPTH, TASKS
 
-router = APIRouter()
 
-
-@router.get("/healthz")
-async def healthz() -> Response:
+async def healthz(request: Request) -> Response:
     return protocol.JSONBytes({"status": "ok"})
 
 
-@router.get("/readyz")
 async def readyz(request: Request) -> Response:
     try:
         async with container(request).db.connect() as conn:
@@ -31,7 +28,6 @@ async def readyz(request: Request) -> Response:
     return protocol.JSONBytes({"status": "ready"})
 
 
-@router.get("/metrics")
 async def metrics(request: Request) -> Response:
     counts = await container(request).tasks.counts()
     TASKS.clear()
@@ -42,3 +38,10 @@ async def metrics(request: Request) -> Response:
             pending += n
     QUEUE_DEPTH.set(pending)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+routes = [
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/readyz", readyz, methods=["GET"]),
+    Route("/metrics", metrics, methods=["GET"]),
+]

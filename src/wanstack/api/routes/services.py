@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from wanstack.api import protocol
 from wanstack.api.deps import caller, container, header_enabled
 from wanstack.catalog.registry import ENDPOINTS
 from wanstack.errors import AccessDenied, BadRequest, InvalidParameter, ModelNotFound
 from wanstack.logcontext import request_id_var
-
-router = APIRouter()
 
 #: Sync/SSE endpoint (wan2.6-image); no model is served there yet.
 SYNC_ENDPOINTS = ("multimodal-generation/generation",)
@@ -23,9 +22,8 @@ def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not valid JSON")  # NaN / Infinity: Python accepts, JSON does not
 
 
-@router.post("/api/v1/services/aigc/{group}/{function}")
-async def submit(group: str, function: str, request: Request) -> Response:
-    endpoint = f"{group}/{function}"
+async def submit(request: Request) -> Response:
+    endpoint = "{group}/{function}".format_map(request.path_params)
     who = await caller(request)
     if endpoint in SYNC_ENDPOINTS:
         raise ModelNotFound()
@@ -46,3 +44,6 @@ async def submit(group: str, function: str, request: Request) -> Response:
         request_id=request_id,
     )
     return protocol.JSONBytes(protocol.submitted(task, request_id))
+
+
+routes = [Route("/api/v1/services/aigc/{group}/{function}", submit, methods=["POST"])]

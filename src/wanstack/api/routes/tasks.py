@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from wanstack.api import protocol
 from wanstack.api.deps import base_url, caller, container
 from wanstack.logcontext import request_id_var
 
-router = APIRouter()
 
-
-@router.get("/api/v1/tasks/{task_id}")
-async def get_task(task_id: str, request: Request) -> Response:
+async def get_task(request: Request) -> Response:
+    task_id: str = request.path_params["task_id"]
     who = await caller(request)
     c = container(request)
     request_id = request_id_var.get()
     task = await c.task_service.get(who, task_id)
     if task is None:
         return protocol.JSONBytes(protocol.unknown_task(task_id, request_id))
-    root = base_url(request)
 
     def url_for(key: str, expires_ms: int) -> str:
-        return c.storage.url(key, expires_ms=expires_ms, base_url=root)
+        return c.storage.url(key, expires_ms=expires_ms, base_url=base_url(request))
 
     return protocol.JSONBytes(protocol.task_body(task, request_id, url_for))
 
 
-@router.get("/api/v1/tasks")
 async def list_tasks(request: Request) -> Response:
     who = await caller(request)
     page = await container(request).task_service.list(who, dict(request.query_params))
@@ -44,8 +41,15 @@ async def list_tasks(request: Request) -> Response:
     )
 
 
-@router.post("/api/v1/tasks/{task_id}/cancel")
-async def cancel_task(task_id: str, request: Request) -> Response:
+async def cancel_task(request: Request) -> Response:
+    task_id: str = request.path_params["task_id"]
     who = await caller(request)
     await container(request).task_service.cancel(who, task_id)
     return protocol.JSONBytes({"request_id": request_id_var.get()})
+
+
+routes = [
+    Route("/api/v1/tasks/{task_id}", get_task, methods=["GET"]),
+    Route("/api/v1/tasks", list_tasks, methods=["GET"]),
+    Route("/api/v1/tasks/{task_id}/cancel", cancel_task, methods=["POST"]),
+]

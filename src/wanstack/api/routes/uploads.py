@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
 from wanstack.api import protocol
 from wanstack.api.deps import base_url, caller, container
@@ -12,12 +13,9 @@ from wanstack.errors import AccessDenied, InvalidParameter
 from wanstack.logcontext import request_id_var
 from wanstack.upload.service import MAX_UPLOAD_MB, UploadForm
 
-router = APIRouter()
-
 UPLOAD_PATH = "/oss-upload"
 
 
-@router.get("/api/v1/uploads")
 async def get_policy(request: Request) -> Response:
     who = await caller(request)
     action = request.query_params.get("action")
@@ -30,7 +28,6 @@ async def get_policy(request: Request) -> Response:
     return protocol.JSONBytes({"data": data, "request_id": request_id_var.get()})
 
 
-@router.post(UPLOAD_PATH)
 async def upload(request: Request) -> Response:
     """The OSS-style form POST the SDK sends (no Authorization: the signed policy is the proof)."""
     declared = request.headers.get("content-length")
@@ -62,3 +59,9 @@ async def upload(request: Request) -> Response:
         data,
     )
     return protocol.JSONBytes({"request_id": request_id_var.get(), "key": key})
+
+
+routes = [
+    Route("/api/v1/uploads", get_policy, methods=["GET"]),
+    Route(UPLOAD_PATH, upload, methods=["POST"]),
+]
