@@ -12,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from wanstack.account.repository import AccountRepository, ApiKeyRecord
 from wanstack.clock import Clock
 from wanstack.domain import Caller
-from wanstack.errors import InvalidApiKey, WorkspaceDenied
+from wanstack.errors import InvalidApiKey, InvalidParameter, WorkspaceDenied
 
 KEY_PREFIX = "sk-"
+MAX_WORKSPACE_CHARS = 64
 _CACHE_SECONDS = 2.0  # a revoked key stops working within this time on every API process
 
 
@@ -45,6 +46,8 @@ class AccountService:
 
     async def create_key(self, account_name: str = "default", workspace: str | None = None) -> str:
         """Create a key and return its secret: the only time it is ever available."""
+        if workspace is not None and not _valid_workspace(workspace):
+            raise InvalidParameter("workspace must be 1 to 64 printable ASCII characters")
         account_id = await self.ensure_account(account_name)
         secret = KEY_PREFIX + secrets.token_hex(24)
         await self._repo.insert_key(
@@ -77,6 +80,10 @@ class AccountService:
         if record is None:
             raise InvalidApiKey("Invalid API-key provided.")
         workspace = workspace.strip() if workspace else None
+        if workspace is not None and not _valid_workspace(workspace):
+            raise InvalidParameter(
+                "X-DashScope-WorkSpace must be 1 to 64 printable ASCII characters"
+            )
         if record.workspace is not None and workspace != record.workspace:
             raise WorkspaceDenied()
         return Caller(account_id=record.account_id, api_key_id=record.id, workspace=workspace)
@@ -92,6 +99,10 @@ class AccountService:
             self._cache.clear()
         self._cache[digest] = (now + _CACHE_SECONDS, record)
         return record
+
+
+def _valid_workspace(name: str) -> bool:
+    return 0 < len(name) <= MAX_WORKSPACE_CHARS and name.isascii() and name.isprintable()
 
 
 def _bearer(authorization: str | None) -> str | None:

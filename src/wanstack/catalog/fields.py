@@ -20,6 +20,14 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Fields:
     """A view of one JSON object (``input`` or ``parameters``) that validates as it reads."""
 
@@ -58,6 +66,10 @@ class Fields:
             return default
         if not isinstance(value, str):
             raise InvalidParameter(f"{self.name(key)} must be a string, got {_show(value)}")
+        if not _encodable(value):
+            raise InvalidParameter(
+                f"{self.name(key)} must be valid Unicode text (no lone surrogates)"
+            )
         if non_empty and not value.strip():
             raise InvalidParameter(f"{self.name(key)} must not be empty")
         if choices is not None and value not in choices:

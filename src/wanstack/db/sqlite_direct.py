@@ -81,13 +81,15 @@ class SqliteDirect:
             results: list[int | BaseException]
             try:
                 results = list(self._commit(batch))
-            except sqlite3.Error:
-                # Isolate the failure: every statement alone, each answered on its own.
+            except Exception:
+                # Isolate the failure: every statement alone, each answered on its own. Any
+                # exception (not only sqlite3.Error: e.g. text that cannot be encoded) must reach
+                # its caller; if it escaped, this thread would die and every later write hang.
                 results = []
                 for single in batch:
                     try:
                         results.extend(self._commit([single]))
-                    except sqlite3.Error as exc:
+                    except Exception as exc:
                         results.append(exc)
             _answer(batch, results)
 
@@ -98,7 +100,8 @@ class SqliteDirect:
             counts = [conn.execute(sql, params).rowcount for sql, params, _, _ in batch]
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
         return counts
 

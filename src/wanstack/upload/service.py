@@ -27,6 +27,14 @@ MAX_UPLOAD_MB = 100
 UPLOAD_PREFIX = "uploads/"
 
 
+def _valid_name(name: str) -> bool:
+    """A file name under the upload folder: 1–200 printable characters, path segments that are
+    not empty, ``.`` or ``..`` (so no key aliases another, and none escapes the folder)."""
+    if not 0 < len(name) <= 200 or not name.isprintable() or "\\" in name:
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
+
+
 @dataclass(frozen=True, slots=True)
 class UploadForm:
     """The multipart fields the SDK posts to ``upload_host``."""
@@ -107,7 +115,7 @@ class UploadService:
         if expires_ms < now:
             raise AccessDenied("Invalid according to Policy: Policy expired.")
         key = form.key
-        if not key.startswith(prefix + "/") or ".." in key.split("/") or len(key) > 400:
+        if not key.startswith(prefix + "/") or not _valid_name(key[len(prefix) + 1 :]):
             raise AccessDenied(
                 'Invalid according to Policy: Policy Condition failed: ["starts-with", "$key"]'
             )

@@ -33,7 +33,7 @@ async def submit(request: Request) -> Response:
         raise AccessDenied("current user api does not support synchronous calls.")
     try:
         body = json.loads(await request.body(), parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest() from None
     request_id = request_id_var.get()
     task = await container(request).task_service.submit(

@@ -14,6 +14,7 @@ from wanstack.logcontext import request_id_var
 from wanstack.upload.service import MAX_UPLOAD_MB, UploadForm
 
 UPLOAD_PATH = "/oss-upload"
+MAX_MODEL_CHARS = 100
 
 
 async def get_policy(request: Request) -> Response:
@@ -22,6 +23,8 @@ async def get_policy(request: Request) -> Response:
     if action != "getPolicy":
         raise InvalidParameter(f"action must be 'getPolicy', got {action!r}")
     model = request.query_params.get("model", "")
+    if len(model) > MAX_MODEL_CHARS or not model.isprintable():
+        raise InvalidParameter(f"model must be at most {MAX_MODEL_CHARS} printable characters")
     data = container(request).uploads.policy(
         who.account_id, model, upload_host=base_url(request) + UPLOAD_PATH
     )
