@@ -133,7 +133,11 @@ class UploadService:
             raise AccessDenied(
                 "The object you specified already exists and can not be overwritten."
             )
-        await self._storage.put(UPLOAD_PREFIX + key, data, form.content_type)
+        try:
+            await self._storage.put(UPLOAD_PREFIX + key, data, form.content_type)
+        except BaseException:
+            await self._repo.delete([key])  # do not leave a reserved key without its file
+            raise
         return key
 
     async def check_reference(self, account_id: str, field: str, reference: str) -> None:

@@ -12,6 +12,8 @@ from wanstack.task.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
+_STOP_CHECK_SECONDS = 0.25  # how soon a stop request is noticed
+
 
 def _conninfo(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
@@ -27,24 +29,15 @@ async def listen(url: str, wakeup: Wakeup, stop: asyncio.Event) -> None:
             ) as conn:
                 await conn.execute("LISTEN wanstack_task")
                 await conn.execute("LISTEN wanstack_cancel")
-                gen = conn.notifies()
-                stopper = asyncio.ensure_future(stop.wait())
-                try:
-                    while not stop.is_set():
-                        nxt = asyncio.ensure_future(anext(gen))
-                        done, _ = await asyncio.wait(
-                            {nxt, stopper}, return_when=asyncio.FIRST_COMPLETED
-                        )
-                        if nxt not in done:
-                            nxt.cancel()
-                            break
-                        note = nxt.result()
+                while not stop.is_set():
+                    # A bounded wait that ends by itself: the generator then finishes and
+                    # releases the connection's lock (an abandoned one would keep it, and the
+                    # connection's exit would wait for it forever).
+                    async for note in conn.notifies(timeout=_STOP_CHECK_SECONDS):
                         if note.channel == "wanstack_task":
                             wakeup.notify_submitted()
                         elif note.channel == "wanstack_cancel":
                             wakeup.notify_cancelled(note.payload)
-                finally:
-                    stopper.cancel()
         except Exception:
             if stop.is_set():
                 return
