@@ -36,7 +36,9 @@ def create_app(container: Container, *, workers: int = 0) -> FastAPI:
     # Plain Starlette routes, hot ones first: the handlers parse DashScope's wire format
     # themselves (api/protocol.py), so FastAPI's per-parameter dependency solving would only
     # add cost (measured: about 15 µs of a ~110 µs task query).
+    hot = [tasks.get_task_route, services.submit_route]
+    app.router.routes.extend(hot)
     for module in (tasks, services, uploads, files, health):
-        app.router.routes.extend(module.routes)
+        app.router.routes.extend(r for r in module.routes if r not in hot)
     app.add_middleware(RequestContext, container=container)
     return app

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -17,6 +16,7 @@ from wanstack.api.deps import CONTAINER_KEY
 from wanstack.api.protocol import error_body
 from wanstack.container import Container
 from wanstack.errors import InternalError
+from wanstack.ident import new_uuid
 from wanstack.logcontext import request_id_var
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class RequestContext:
             if raw:
                 scope["raw_path"] = raw.rstrip(b"/") or b"/"
         scope[CONTAINER_KEY] = self.container
-        request_id = str(uuid.uuid4())
+        request_id = new_uuid()
         token = request_id_var.set(request_id)
         header = (b"x-request-id", request_id.encode())
 

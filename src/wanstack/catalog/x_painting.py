@@ -11,7 +11,6 @@ values), ``size`` (three values, checked when the task runs, as DashScope does),
 from __future__ import annotations
 
 import asyncio
-import secrets
 from typing import Any
 
 import numpy as np
@@ -23,6 +22,7 @@ from wanstack.catalog.fields import Fields
 from wanstack.domain import Task
 from wanstack.engines.base import InpaintRequest
 from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
+from wanstack.ident import new_seed
 from wanstack.media import decode_image
 
 MODEL = "wanx-x-painting"
@@ -69,7 +69,7 @@ class XPainting:
                 "n": n,
                 "mask_color": mask_color,
                 # Fixed at submit so that a retried attempt reproduces the same images.
-                "seed": seed if seed is not None else secrets.randbelow(2147483647),
+                "seed": seed if seed is not None else new_seed(),
             },
             media=[("input.base_image_url", base), ("input.mask_image_url", mask)],
         )

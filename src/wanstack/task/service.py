@@ -6,7 +6,6 @@ Called by the HTTP routes and the CLI; every read and write is scoped to the cal
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +13,7 @@ from wanstack.catalog.registry import spec_for
 from wanstack.clock import Clock, parse_compact_time
 from wanstack.domain import Caller, Task, TaskStatus
 from wanstack.errors import BadRequest, InvalidParameter, UnsupportedOperation
+from wanstack.ident import new_uuid
 from wanstack.task.ratelimit import RateLimiter
 from wanstack.task.repository import ListFilter, Scope, TaskRepository
 from wanstack.task.wakeup import Wakeup
@@ -97,7 +97,7 @@ class TaskService:
         await self._limiter.hit(caller.account_id, "submit")
         now = self._clock.now_ms()
         task = Task(
-            id=str(uuid.uuid4()),
+            id=new_uuid(),
             account_id=caller.account_id,
             api_key_id=caller.api_key_id,
             workspace=caller.workspace,

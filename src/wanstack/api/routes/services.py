@@ -46,4 +46,5 @@ async def submit(request: Request) -> Response:
     return protocol.JSONBytes(protocol.submitted(task, request_id))
 
 
-routes = [Route("/api/v1/services/aigc/{group}/{function}", submit, methods=["POST"])]
+submit_route = Route("/api/v1/services/aigc/{group}/{function}", submit, methods=["POST"])
+routes = [submit_route]

@@ -48,8 +48,9 @@ async def cancel_task(request: Request) -> Response:
     return protocol.JSONBytes({"request_id": request_id_var.get()})
 
 
+get_task_route = Route("/api/v1/tasks/{task_id}", get_task, methods=["GET"])
 routes = [
-    Route("/api/v1/tasks/{task_id}", get_task, methods=["GET"]),
+    get_task_route,
     Route("/api/v1/tasks", list_tasks, methods=["GET"]),
     Route("/api/v1/tasks/{task_id}/cancel", cancel_task, methods=["POST"]),
 ]
