@@ -17,6 +17,7 @@ from wanstack.clock import Clock, SystemClock
 from wanstack.config import Settings
 from wanstack.db.engine import create_async, is_sqlite
 from wanstack.db.migrate import upgrade
+from wanstack.db.pg_direct import PgDirect
 from wanstack.db.sqlite_direct import SqliteDirect
 from wanstack.engines.registry import EngineProvider
 from wanstack.fetch import Fetcher
@@ -37,9 +38,10 @@ from wanstack.worker.runner import WorkerPool
 log = logging.getLogger(__name__)
 
 
-def _sqlite_direct(url: str) -> SqliteDirect | None:
+def _direct(url: str) -> SqliteDirect | PgDirect | None:
+    """The driver-level path for hot statements (see TaskRepository)."""
     if not is_sqlite(url):
-        return None
+        return PgDirect(url) if make_url(url).get_backend_name() == "postgresql" else None
     database = make_url(url).database
     if not database or database == ":memory:":
         return None
@@ -61,7 +63,7 @@ class Container:
     limiter: RateLimiter
     fetcher: Fetcher
     engines: EngineProvider
-    direct: SqliteDirect | None = None
+    direct: SqliteDirect | PgDirect | None = None
     _background: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _pools: list[WorkerPool] = field(default_factory=list)
@@ -82,7 +84,7 @@ class Container:
             upgrade(url)
         clock = clock or SystemClock()
         db = create_async(url)
-        direct = _sqlite_direct(url)
+        direct = _direct(url)
         signer = Signer(settings.resolved_secret())
         storage = storage or LocalStorage(settings.data_dir / "files", signer)
         wakeup = Wakeup()
@@ -171,8 +173,10 @@ class Container:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self.fetcher.aclose()
         await self.db.dispose()
-        if self.direct is not None:
+        if isinstance(self.direct, SqliteDirect):
             self.direct.close()
+        elif isinstance(self.direct, PgDirect):
+            await self.direct.close()
 
     @contextlib.asynccontextmanager
     async def running(self, *, workers: int) -> AsyncIterator[Container]:

@@ -10,8 +10,9 @@ import pytest
 
 from tests.api.support import Api, MakeApi
 from tests.support.postgres import PostgresServer
+from wanstack.db.pg_direct import conninfo
 from wanstack.task.wakeup import Wakeup
-from wanstack.worker.listen import _conninfo, listen
+from wanstack.worker.listen import listen
 
 
 async def test_shutdown_right_after_submits_is_prompt(make_api: MakeApi) -> None:
@@ -50,7 +51,7 @@ async def test_listen_stops_when_stopped_while_handling_a_notification(
     task = asyncio.create_task(listen(database_url, wakeup, stop))
     try:
         async with await psycopg.AsyncConnection.connect(
-            _conninfo(database_url), autocommit=True
+            conninfo(database_url), autocommit=True
         ) as conn:
             for _ in range(200):  # until LISTEN is up and the notification got through
                 await conn.execute("NOTIFY wanstack_task")

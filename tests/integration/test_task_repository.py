@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wanstack.db.engine import create_async
+from wanstack.db.pg_direct import PgDirect
 from wanstack.db.sqlite_direct import SqliteDirect
 from wanstack.domain import Outcome, Task, TaskStatus
 from wanstack.task.repository import ListFilter, Scope, TaskRepository
@@ -26,14 +27,16 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def repo(engine: AsyncEngine, database_url: str) -> Iterator[TaskRepository]:
-    """On SQLite, the repository the service uses: hot statements on SqliteDirect."""
-    direct = None
+async def repo(engine: AsyncEngine, database_url: str) -> AsyncIterator[TaskRepository]:
+    """The repository the service uses: hot statements on the driver-level path."""
     if database_url.startswith("sqlite"):
         direct = SqliteDirect(database_url.split("///", 1)[1])
-    yield TaskRepository(engine, direct)
-    if direct is not None:
+        yield TaskRepository(engine, direct)
         direct.close()
+    else:
+        pg = PgDirect(database_url)
+        yield TaskRepository(engine, pg)
+        await pg.close()
 
 
 def make_task(

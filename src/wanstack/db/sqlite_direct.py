@@ -32,6 +32,8 @@ def _connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=10000")
+    # Task ids are random, so inserts touch pages all over the indexes: keep them cached.
+    conn.execute("PRAGMA cache_size=-65536")  # KiB: 64 MiB
     conn.row_factory = sqlite3.Row
     return conn
 
@@ -47,8 +49,8 @@ class SqliteDirect:
         self._thread = threading.Thread(target=self._write_loop, name="sqlite-writer", daemon=True)
         self._thread.start()
 
-    def fetchone(self, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
-        """Run a read on the calling thread (the event loop); returns the first row."""
+    async def fetchone(self, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
+        """Run a read on the event loop itself (no thread hop); returns the first row."""
         row: sqlite3.Row | None = self._reader.execute(sql, params).fetchone()
         return row
 

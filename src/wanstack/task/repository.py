@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Select,
@@ -31,7 +31,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from wanstack.db.sqlite_direct import SqliteDirect
 from wanstack.db.tables import task as t
 from wanstack.domain import FINAL_STATUSES, Outcome, Task, TaskStatus
 
@@ -115,28 +114,49 @@ def _get_query(by_account: bool, by_workspace: bool) -> Select[Any]:
     return query
 
 
+def _bind(order: tuple[str, ...] | None, values: dict[str, Any]) -> Any:
+    return values if order is None else [values[name] for name in order]
+
+
+class DirectAccess(Protocol):
+    """A driver-level path for hot statements (:mod:`wanstack.db.sqlite_direct`,
+    :mod:`wanstack.db.pg_direct`); parameters are a sequence (qmark) or a mapping (pyformat)."""
+
+    async def fetchone(self, sql: str, params: Any) -> Any: ...
+
+    async def execute(self, sql: str, params: Any) -> int: ...
+
+
 class TaskRepository:
     """SQL for the ``task`` table, on SQLite or PostgreSQL.
 
-    With ``direct`` (SQLite only), the two hot statements — insert at submit and the point read
-    of a task query — run on :class:`~wanstack.db.sqlite_direct.SqliteDirect`: the same SQL,
-    compiled once from the statements here, without the async adapter's thread round trips.
+    With ``direct``, the two hot statements — insert at submit and the point read of a task
+    query — run on the driver directly: the same SQL, compiled once from the statements here,
+    without the async adapter's per-statement overhead (see ``docs/performance.md``).
     """
 
-    def __init__(self, engine: AsyncEngine, direct: SqliteDirect | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, direct: DirectAccess | None = None) -> None:
         self._engine = engine
         self._postgres = engine.dialect.name == "postgresql"
         self._direct = direct
-        self._compiled: dict[object, tuple[str, tuple[str, ...]]] = {}
+        self._compiled: dict[object, tuple[str, tuple[str, ...] | None]] = {}
 
-    def _sql(self, key: object, build: Callable[[], ClauseElement]) -> tuple[str, tuple[str, ...]]:
-        """The statement ``build()`` makes, compiled once for this dialect: positional SQL text
-        and parameter order."""
+    def _sql(
+        self, key: object, build: Callable[[], ClauseElement]
+    ) -> tuple[str, tuple[str, ...] | None]:
+        """The statement ``build()`` makes, compiled once for this dialect: its SQL text and,
+        for positional parameter styles, the parameter order (None: named parameters)."""
         found = self._compiled.get(key)
         if found is None:
             compiled = build().compile(dialect=self._engine.dialect)
             assert isinstance(compiled, SQLCompiler)
-            found = (str(compiled), tuple(compiled.positiontup or ()))
+            sql = str(compiled)
+            if self._postgres and key == "insert":
+                # One statement, one round trip: the row and the wake-up commit together.
+                notify = "SELECT pg_notify('wanstack_task', '') FROM ins"
+                sql = f"WITH ins AS ({sql} RETURNING id) {notify}"
+            order = tuple(compiled.positiontup) if compiled.positiontup else None
+            found = (sql, order)
             self._compiled[key] = found
         return found
 
@@ -159,7 +179,7 @@ class TaskRepository:
         }
         if self._direct is not None:
             sql, order = self._sql("insert", lambda: _INSERT)
-            await self._direct.execute(sql, [values[name] for name in order])
+            await self._direct.execute(sql, _bind(order, values))
             return
         async with self._engine.begin() as conn:
             await conn.execute(_INSERT, values)
@@ -179,7 +199,7 @@ class TaskRepository:
             sql, order = self._sql(
                 ("get", by_account, by_workspace), lambda: _get_query(by_account, by_workspace)
             )
-            found = self._direct.fetchone(sql, [params[name] for name in order])
+            found = await self._direct.fetchone(sql, _bind(order, params))
             return None if found is None else _to_task(found)
         query = _get_query(by_account, by_workspace)
         async with self._engine.connect() as conn:

@@ -6,17 +6,13 @@ import asyncio
 import logging
 
 import psycopg
-from sqlalchemy.engine import make_url
 
+from wanstack.db.pg_direct import conninfo
 from wanstack.task.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
 _STOP_CHECK_SECONDS = 0.25  # how soon a stop request is noticed
-
-
-def _conninfo(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def listen(url: str, wakeup: Wakeup, stop: asyncio.Event) -> None:
@@ -25,7 +21,7 @@ async def listen(url: str, wakeup: Wakeup, stop: asyncio.Event) -> None:
     while not stop.is_set():
         try:
             async with await psycopg.AsyncConnection.connect(
-                _conninfo(url), autocommit=True
+                conninfo(url), autocommit=True
             ) as conn:
                 await conn.execute("LISTEN wanstack_task")
                 await conn.execute("LISTEN wanstack_cancel")

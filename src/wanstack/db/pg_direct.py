@@ -1,0 +1,77 @@
+"""Direct psycopg access for the two hot statements on PostgreSQL.
+
+SQLAlchemy's asyncio layer costs ~0.7 ms of CPU per statement here (greenlet switches, result
+processing); a task query needs one primary-key read. These statements run on a small pool of
+native psycopg ``AsyncConnection``s in autocommit mode, with server-side prepared statements:
+no thread, no greenlet, one round trip each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from sqlalchemy.engine import make_url
+
+
+def conninfo(url: str) -> str:
+    """A libpq URL from a SQLAlchemy one (``postgresql+psycopg://`` → ``postgresql://``)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class PgDirect:
+    """Up to ``size`` autocommit connections, opened on demand and reused."""
+
+    def __init__(self, url: str, size: int = 8) -> None:
+        self._conninfo = conninfo(url)
+        self._size = size
+        self._idle: asyncio.LifoQueue[psycopg.AsyncConnection[dict[str, Any]]] | None = None
+        self._opened = 0
+        self._all: list[psycopg.AsyncConnection[dict[str, Any]]] = []
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[psycopg.AsyncConnection[dict[str, Any]]]:
+        if self._idle is None:
+            self._idle = asyncio.LifoQueue()
+        if self._idle.empty() and self._opened < self._size:
+            self._opened += 1
+            try:
+                conn = await psycopg.AsyncConnection.connect(
+                    self._conninfo, autocommit=True, row_factory=dict_row, prepare_threshold=0
+                )
+            except BaseException:
+                self._opened -= 1
+                raise
+            self._all.append(conn)
+        else:
+            conn = await self._idle.get()
+        try:
+            yield conn
+        except psycopg.OperationalError:
+            # The connection may be broken: drop it rather than hand it out again.
+            self._opened -= 1
+            self._all.remove(conn)
+            await conn.close()
+            raise
+        self._idle.put_nowait(conn)
+
+    async def fetchone(self, sql: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
+        async with self._connection() as conn:
+            cursor = await conn.execute(sql, params)
+            return await cursor.fetchone()
+
+    async def execute(self, sql: str, params: Mapping[str, Any]) -> int:
+        async with self._connection() as conn:
+            cursor = await conn.execute(sql, params)
+            return cursor.rowcount
+
+    async def close(self) -> None:
+        for conn in self._all:
+            await conn.close()
+        self._all.clear()
+        self._opened = 0
+        self._idle = None
