@@ -28,8 +28,11 @@ def create_app(container: Container, *, workers: int = 0) -> FastAPI:
         version=__version__,
         description="DashScope-compatible image and video generation, self-hosted.",
         lifespan=lifespan,
-        docs_url="/docs",
+        # The DashScope routes are plain Starlette routes that parse the wire format themselves
+        # (docs/api-compatibility.md is their reference), so a generated schema would be empty.
+        docs_url=None,
         redoc_url=None,
+        openapi_url=None,
     )
     app.state.container = container
     handlers.install(app)
