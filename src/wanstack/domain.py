@@ -82,6 +82,22 @@ class Task:
     engine: dict[str, Any] | None = None  #: what produced the output (wanstack extension)
 
 
+@dataclass(frozen=True, slots=True)
+class TaskSummary:
+    """What a task list shows: a task without its (possibly large) inputs and outputs."""
+
+    id: str
+    account_id: str
+    api_key_id: str
+    workspace: str | None
+    model: str
+    request_id: str
+    status: TaskStatus
+    submitted_at: int
+    scheduled_at: int | None
+    finished_at: int | None
+
+
 @dataclass(slots=True)
 class ItemResult:
     """One of the ``n`` outputs of an image task: a stored file, or why it failed."""

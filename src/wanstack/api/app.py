@@ -13,6 +13,8 @@ from wanstack.api.middleware import RequestContext
 from wanstack.api.routes import files, health, services, tasks, uploads
 from wanstack.container import Container
 
+MAX_BODY_BYTES = 128 * 1024 * 1024
+
 
 def create_app(container: Container, *, workers: int = 0) -> FastAPI:
     """The ASGI app over ``container``; with ``workers`` > 0 it also runs that many embedded
@@ -28,6 +30,9 @@ def create_app(container: Container, *, workers: int = 0) -> FastAPI:
         version=__version__,
         description="DashScope-compatible image and video generation, self-hosted.",
         lifespan=lifespan,
+        # Hard cap on any request body (uploads are the largest: 100 MB plus form overhead);
+        # submit bodies have a lower limit of their own.
+        max_body_size=MAX_BODY_BYTES,
         # The DashScope routes are plain Starlette routes that parse the wire format themselves
         # (docs/api-compatibility.md is their reference), so a generated schema would be empty.
         docs_url=None,

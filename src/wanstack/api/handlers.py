@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from wanstack.api.protocol import JSONBytes, error_body
 from wanstack.errors import (
+    BadRequest,
     InvalidParameter,
     MethodNotAllowed,
     NotFound,
@@ -46,6 +47,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return error_response(
             MethodNotAllowed(f"Method {request.method} is not allowed on {request.url.path}")
         )
+    if exc.status_code == 413:
+        return error_response(BadRequest("Payload Too Large.", code="BadRequest.TooLarge"))
     error = ServiceError(str(exc.detail), code="BadRequest")
     error.http_status = exc.status_code
     return error_response(error)

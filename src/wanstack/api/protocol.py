@@ -14,7 +14,7 @@ from typing import Any
 from starlette.responses import Response
 
 from wanstack.clock import format_timestamp
-from wanstack.domain import Task, TaskStatus
+from wanstack.domain import Task, TaskStatus, TaskSummary
 
 #: Turns a storage key into an absolute signed URL valid until the given epoch ms.
 UrlFor = Callable[[str, int], str]
@@ -74,7 +74,7 @@ def task_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
     return body
 
 
-def list_item(task: Task) -> dict[str, Any]:
+def list_item(task: TaskSummary) -> dict[str, Any]:
     """One entry of ``GET /tasks`` ``data`` (flat, epoch-ms times, ``status`` not
     ``task_status``), as in the real capture of contract §5.3."""
     item: dict[str, Any] = {

@@ -32,7 +32,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from wanstack.db.tables import task as t
-from wanstack.domain import FINAL_STATUSES, Outcome, Task, TaskStatus
+from wanstack.domain import FINAL_STATUSES, Outcome, Task, TaskStatus, TaskSummary
 
 _ACTIVE = (TaskStatus.PENDING.value, TaskStatus.RUNNING.value)
 
@@ -112,6 +112,12 @@ def _get_query(by_account: bool, by_workspace: bool) -> Select[Any]:
     if by_workspace:
         query = query.where(t.c.workspace == bindparam("workspace"))
     return query
+
+
+_SUMMARY_COLUMNS = (
+    t.c.id, t.c.account_id, t.c.api_key_id, t.c.workspace, t.c.model, t.c.request_id,
+    t.c.status, t.c.submitted_at, t.c.scheduled_at, t.c.finished_at,
+)  # fmt: skip
 
 
 def _bind(order: tuple[str, ...] | None, values: dict[str, Any]) -> Any:
@@ -208,7 +214,7 @@ class TaskRepository:
 
     async def list_page(
         self, scope: Scope, flt: ListFilter, *, offset: int, limit: int
-    ) -> tuple[int, list[Task]]:
+    ) -> tuple[int, list[TaskSummary]]:
         """One page of the caller's tasks, newest first, and the total that match."""
         conds = [
             scope.clause(),
@@ -230,14 +236,14 @@ class TaskRepository:
             ).scalar_one()
             rows = (
                 await conn.execute(
-                    select(t)
+                    select(*_SUMMARY_COLUMNS)
                     .where(where)
                     .order_by(t.c.submitted_at.desc(), t.c.id)
                     .offset(offset)
                     .limit(limit)
                 )
             ).all()
-        return total, [_to_task(r._mapping) for r in rows]
+        return total, [TaskSummary(**{**r._mapping, "status": TaskStatus(r.status)}) for r in rows]
 
     async def claim(
         self,

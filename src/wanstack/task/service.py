@@ -11,7 +11,7 @@ from typing import Any
 
 from wanstack.catalog.registry import spec_for
 from wanstack.clock import Clock, parse_compact_time
-from wanstack.domain import Caller, Task, TaskStatus
+from wanstack.domain import Caller, Task, TaskStatus, TaskSummary
 from wanstack.errors import BadRequest, InvalidParameter, UnsupportedOperation
 from wanstack.ident import new_uuid
 from wanstack.task.ratelimit import RateLimiter
@@ -28,7 +28,7 @@ class TaskPage:
     total: int
     page_no: int
     page_size: int
-    tasks: list[Task]
+    tasks: list[TaskSummary]
 
     @property
     def total_page(self) -> int:

@@ -18,6 +18,10 @@ from wanstack.logcontext import request_id_var
 SYNC_ENDPOINTS = ("multimodal-generation/generation",)
 
 
+#: Two 10 MB images as base64 data: URIs fit with room to spare.
+MAX_SUBMIT_BYTES = 32 * 1024 * 1024
+
+
 def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not valid JSON")  # NaN / Infinity: Python accepts, JSON does not
 
@@ -31,6 +35,9 @@ async def submit(request: Request) -> Response:
         raise InvalidParameter("url error, please check url！")
     if not header_enabled(request, "x-dashscope-async"):
         raise AccessDenied("current user api does not support synchronous calls.")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_SUBMIT_BYTES:
+        raise BadRequest("Payload Too Large.", code="BadRequest.TooLarge")
     try:
         body = json.loads(await request.body(), parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError, RecursionError):
