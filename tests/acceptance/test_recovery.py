@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.processes import Client, Deployment, free_port, terminate
+from tests.support.processes import Client, Deployment
 from wanstack.config import Settings
 from wanstack.container import Container
 
@@ -26,6 +25,7 @@ def deployment(tmp_path: Path, database_url: str) -> Iterator[Deployment]:
     dep = Deployment(
         data_dir=tmp_path / "data",
         env_overrides={
+            "WANSTACK_SECRET_KEY": "acceptance-secret",
             "WANSTACK_DATABASE_URL": database_url,
             "WANSTACK_ENGINES": json.dumps({"wanx-x-painting": "fake"}),
             "WANSTACK_ENGINE_OPTIONS": json.dumps({"fake": {"delay": 2.5}}),
@@ -39,7 +39,7 @@ def deployment(tmp_path: Path, database_url: str) -> Iterator[Deployment]:
         print(dep.logs())
         raise
     finally:
-        dep.stop_all()
+        dep.kill_all()
 
 
 def attempts_of(dep: Deployment, task_id: str) -> int:
@@ -61,14 +61,12 @@ def attempts_of(dep: Deployment, task_id: str) -> int:
 
 
 def test_sigkill_of_a_worker_mid_task_loses_nothing(deployment: Deployment) -> None:
-    port = free_port()
-    deployment.serve(port, "--workers", "0")  # API only
-    client = Client(f"http://127.0.0.1:{port}", deployment.create_key())
+    server = deployment.serve("--workers", "0")  # API only
+    client = Client(server.base_url, deployment.create_key())
     doomed = deployment.worker("worker-a")
     task_id = client.submit(n=2)
     client.wait_for(task_id, {"RUNNING"}, timeout=20)
-    doomed.send_signal(signal.SIGKILL)
-    doomed.wait(timeout=10)
+    doomed.kill()
     assert client.status(task_id)["task_status"] == "RUNNING"  # nobody knows it died yet
     deployment.worker("worker-b")
     out = client.wait_for(task_id, {"SUCCEEDED", "FAILED"}, timeout=40)
@@ -82,61 +80,52 @@ def test_sigkill_of_a_worker_mid_task_loses_nothing(deployment: Deployment) -> N
 
 
 def test_server_crash_with_pending_tasks_loses_none(deployment: Deployment) -> None:
-    port = free_port()
-    server = deployment.serve(port, "--workers", "0")
+    server = deployment.serve("--workers", "0")
     key = deployment.create_key()
-    client = Client(f"http://127.0.0.1:{port}", key)
+    client = Client(server.base_url, key)
     task_ids = [client.submit() for _ in range(5)]
     assert {client.status(t)["task_status"] for t in task_ids} == {"PENDING"}
-    server.send_signal(signal.SIGKILL)
-    server.wait(timeout=10)
+    server.kill()
     # Restart on the same database, now with workers.
-    port2 = free_port()
     deployment.env_overrides["WANSTACK_ENGINE_OPTIONS"] = json.dumps({"fake": {"delay": 0.1}})
-    deployment.serve(port2, "--workers", "2")
-    client2 = Client(f"http://127.0.0.1:{port2}", key)
+    client2 = Client(deployment.serve("--workers", "2").base_url, key)
     for task_id in task_ids:
         out = client2.wait_for(task_id, {"SUCCEEDED", "FAILED", "CANCELED"}, timeout=30)
         assert out["task_status"] == "SUCCEEDED", out
 
 
 def test_sigterm_drains_the_running_task_then_exits(deployment: Deployment) -> None:
-    port = free_port()
-    server = deployment.serve(port, "--workers", "1")
-    client = Client(f"http://127.0.0.1:{port}", deployment.create_key())
+    server = deployment.serve("--workers", "1")
+    client = Client(server.base_url, deployment.create_key())
     task_id = client.submit()
     client.wait_for(task_id, {"RUNNING"}, timeout=20)
     started = time.monotonic()
-    assert terminate(server, timeout=30) == 0
+    assert server.stop(timeout=30) == 0
     assert time.monotonic() - started >= 0.5  # it waited for the task instead of dropping it
     # The task finished before the process exited: read it through a fresh API process.
-    port2 = free_port()
-    deployment.serve(port2, "--workers", "0")
-    out = Client(f"http://127.0.0.1:{port2}", deployment.create_key()).status(task_id)
+    server2 = deployment.serve("--workers", "0")
+    out = Client(server2.base_url, deployment.create_key()).status(task_id)
     assert out["task_status"] == "SUCCEEDED", out
 
 
 def test_worker_sigterm_gives_unfinished_work_back(deployment: Deployment) -> None:
     deployment.env_overrides["WANSTACK_DRAIN_SECONDS"] = "0.5"
     deployment.env_overrides["WANSTACK_ENGINE_OPTIONS"] = json.dumps({"fake": {"delay": 30}})
-    port = free_port()
-    deployment.serve(port, "--workers", "0")
-    client = Client(f"http://127.0.0.1:{port}", deployment.create_key())
+    server = deployment.serve("--workers", "0")
+    client = Client(server.base_url, deployment.create_key())
     worker = deployment.worker("worker-a")
     task_id = client.submit()
     client.wait_for(task_id, {"RUNNING"}, timeout=20)
-    assert terminate(worker, timeout=30) == 0
+    assert worker.stop(timeout=30) == 0
     # Drain time ran out, so the task went straight back to the queue (not left to a lease).
     assert client.status(task_id)["task_status"] == "PENDING"
 
 
 def test_rate_limits_hold_across_api_processes(deployment: Deployment) -> None:
     deployment.env_overrides["WANSTACK_RATE_LIMITS"] = "dashscope"
-    ports = [free_port(), free_port()]
-    for port in ports:
-        deployment.serve(port, "--workers", "0")
+    servers = [deployment.serve("--workers", "0") for _ in range(2)]
     key = deployment.create_key()
-    clients = [httpx.Client(base_url=f"http://127.0.0.1:{p}", timeout=10) for p in ports]
+    clients = [httpx.Client(base_url=s.base_url, timeout=10) for s in servers]
     body = {
         "model": "wanx-x-painting",
         "input": {

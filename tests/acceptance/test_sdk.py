@@ -39,15 +39,9 @@ from dashscope.common.error import InvalidTask
 from dashscope.v2.errors import AuthenticationError, BadRequestError
 from PIL import Image
 
-from tests.acceptance.conftest import (
-    MediaServer,
-    WanstackLauncher,
-    WanstackProcess,
-    mask_png,
-    photo_gif,
-    photo_png,
-)
+from tests.support.media import MediaServer, mask_png, photo_gif, photo_png
 from tests.support.postgres import PostgresServer
+from tests.support.processes import Launcher, Server
 
 MODEL = "wanx-x-painting"
 PROMPT = "A dog wearing red glasses"
@@ -103,45 +97,45 @@ def inputs(media_server: MediaServer) -> Inputs:
 
 
 @pytest.fixture(scope="module")
-def classic_sqlite(wanstack_module_launcher: WanstackLauncher) -> WanstackProcess:
+def classic_sqlite(wanstack_module_launcher: Launcher) -> Server:
     return wanstack_module_launcher.start("classic-sqlite")
 
 
 @pytest.fixture(scope="module")
 def classic_postgres(
-    wanstack_module_launcher: WanstackLauncher,
+    wanstack_module_launcher: Launcher,
     postgres_server: PostgresServer,
     postgres_template: str,
-) -> WanstackProcess:
+) -> Server:
     url = postgres_server.create_database(template=postgres_template)
     return wanstack_module_launcher.start("classic-postgres", database_url=url)
 
 
 @pytest.fixture(scope="module")
-def slow_sqlite(wanstack_module_launcher: WanstackLauncher) -> WanstackProcess:
+def slow_sqlite(wanstack_module_launcher: Launcher) -> Server:
     return wanstack_module_launcher.start("slow-sqlite", SLOW_ENV)
 
 
 @pytest.fixture(scope="module")
 def slow_postgres(
-    wanstack_module_launcher: WanstackLauncher,
+    wanstack_module_launcher: Launcher,
     postgres_server: PostgresServer,
     postgres_template: str,
-) -> WanstackProcess:
+) -> Server:
     url = postgres_server.create_database(template=postgres_template)
     return wanstack_module_launcher.start("slow-postgres", SLOW_ENV, database_url=url)
 
 
 @pytest.fixture(scope="module", params=DIALECTS)
-def any_server(request: pytest.FixtureRequest) -> WanstackProcess:
+def any_server(request: pytest.FixtureRequest) -> Server:
     """The classic-engine server of each dialect (the SQLite one is shared with other tests)."""
-    server: WanstackProcess = request.getfixturevalue(f"classic_{request.param}")
+    server: Server = request.getfixturevalue(f"classic_{request.param}")
     return server
 
 
 @pytest.fixture(scope="module", params=DIALECTS)
-def any_slow_server(request: pytest.FixtureRequest) -> WanstackProcess:
-    server: WanstackProcess = request.getfixturevalue(f"slow_{request.param}")
+def any_slow_server(request: pytest.FixtureRequest) -> Server:
+    server: Server = request.getfixturevalue(f"slow_{request.param}")
     return server
 
 
@@ -156,7 +150,7 @@ _SDK_ENV = (
 
 
 @contextlib.contextmanager
-def sdk_pointing(server: WanstackProcess, *, trailing_slash: bool = False) -> Iterator[None]:
+def sdk_pointing(server: Server, *, trailing_slash: bool = False) -> Iterator[None]:
     """Point the 1.x SDK at ``server``; restores ``base_http_api_url`` and ``api_key``."""
     saved = (dashscope.base_http_api_url, dashscope.api_key)
     dashscope.base_http_api_url = server.api_base + ("/" if trailing_slash else "")
@@ -176,7 +170,7 @@ def sdk(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
     with contextlib.ExitStack() as stack:
 
-        def point(server: WanstackProcess, *, trailing_slash: bool = False) -> None:
+        def point(server: Server, *, trailing_slash: bool = False) -> None:
             stack.enter_context(sdk_pointing(server, trailing_slash=trailing_slash))
 
         yield point
@@ -211,15 +205,13 @@ def download(url: str) -> tuple[bytes, Image.Image]:
     return response.content, image
 
 
-def status_of(server: WanstackProcess, task_id: str, **kw: Any) -> str:
+def status_of(server: Server, task_id: str, **kw: Any) -> str:
     r = ImageSynthesis.fetch(task_id, api_key=kw.pop("api_key", server.api_key), **kw)
     assert r.status_code == 200, r
     return str(r.output.task_status)
 
 
-def wait_for_status(
-    server: WanstackProcess, task_id: str, wanted: set[str], timeout: float = 15.0
-) -> str:
+def wait_for_status(server: Server, task_id: str, wanted: set[str], timeout: float = 15.0) -> str:
     deadline = time.monotonic() + timeout
     seen = ""
     while time.monotonic() < deadline:
@@ -260,7 +252,7 @@ def assert_failed(r: Any, code: str, message: str | None = None) -> None:
 
 
 @contextlib.contextmanager
-def busy_worker(server: WanstackProcess, inputs: Inputs) -> Iterator[str]:
+def busy_worker(server: Server, inputs: Inputs) -> Iterator[str]:
     """Occupy the slow server's only worker slot: yields the id of a RUNNING task, which is
     cancelled on the way out (so the next test finds the slot free)."""
     r = ImageSynthesis.async_call(api_key=server.api_key, **xp_args(inputs))
@@ -275,7 +267,7 @@ def busy_worker(server: WanstackProcess, inputs: Inputs) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def done_task(any_server: WanstackProcess, inputs: Inputs) -> Any:
+def done_task(any_server: Server, inputs: Inputs) -> Any:
     """One SUCCEEDED task of the default account on ``any_server``."""
     with sdk_pointing(any_server):
         r = ImageSynthesis.call(api_key=any_server.api_key, **xp_args(inputs))
@@ -286,7 +278,7 @@ def done_task(any_server: WanstackProcess, inputs: Inputs) -> Any:
 # --------------------------------------------------------------------------- success flows
 
 
-def test_call_image2image_succeeds(any_server: WanstackProcess, inputs: Inputs, sdk: Any) -> None:
+def test_call_image2image_succeeds(any_server: Server, inputs: Inputs, sdk: Any) -> None:
     """C04: the vendor's example, with a real engine; the result is a real 1024×1024 PNG."""
     sdk(any_server)
     r = ImageSynthesis.call(api_key=any_server.api_key, **xp_args(inputs))
@@ -299,7 +291,7 @@ def test_call_image2image_succeeds(any_server: WanstackProcess, inputs: Inputs, 
 
 
 def test_call_n4_gives_four_distinct_1280x720_images(
-    classic_sqlite: WanstackProcess, inputs: Inputs, sdk: Any
+    classic_sqlite: Server, inputs: Inputs, sdk: Any
 ) -> None:
     sdk(classic_sqlite)
     r = ImageSynthesis.call(api_key=classic_sqlite.api_key, **xp_args(inputs, n=4, size="1280*720"))
@@ -315,7 +307,7 @@ def test_call_n4_gives_four_distinct_1280x720_images(
     assert len(set(blobs)) == 4, "the four results must differ"
 
 
-def test_async_call_fetch_wait(any_server: WanstackProcess, inputs: Inputs, sdk: Any) -> None:
+def test_async_call_fetch_wait(any_server: Server, inputs: Inputs, sdk: Any) -> None:
     """C01–C03 for wanx-x-painting: submit answers PENDING, fetch sees progress, wait ends."""
     sdk(any_server)
     key = any_server.api_key
@@ -337,7 +329,7 @@ def test_async_call_fetch_wait(any_server: WanstackProcess, inputs: Inputs, sdk:
 
 
 def test_local_files_are_uploaded_to_the_server(
-    any_server: WanstackProcess, inputs: Inputs, sdk: Any, tmp_path: Path
+    any_server: Server, inputs: Inputs, sdk: Any, tmp_path: Path
 ) -> None:
     """C05: ``file://`` and plain paths as named arguments: getPolicy, upload to the server's
     own upload host, submit ``oss://`` with the resolve header."""
@@ -362,12 +354,12 @@ def test_local_files_are_uploaded_to_the_server(
     assert image.size == (720, 1280)
     # The bytes landed in this server's storage (not fetched from anywhere else).
     for local in (base, mask):
-        stored = list(any_server.data_dir.rglob(local.name))
+        stored = list(any_server.deployment.data_dir.rglob(local.name))
         assert stored, f"{local.name} was not uploaded to the server"
         assert stored[0].read_bytes() == local.read_bytes()
 
 
-def test_data_uri_base_image(classic_sqlite: WanstackProcess, inputs: Inputs, sdk: Any) -> None:
+def test_data_uri_base_image(classic_sqlite: Server, inputs: Inputs, sdk: Any) -> None:
     """C17-style: a ``data:image/png;base64,…`` base image inside ``extra_input``."""
     sdk(classic_sqlite)
     data_uri = "data:image/png;base64," + base64.b64encode(inputs.base_bytes).decode()
@@ -380,7 +372,7 @@ def test_data_uri_base_image(classic_sqlite: WanstackProcess, inputs: Inputs, sd
     assert image.size == (1024, 1024)
 
 
-def test_aio_call_succeeds(classic_sqlite: WanstackProcess, inputs: Inputs, sdk: Any) -> None:
+def test_aio_call_succeeds(classic_sqlite: Server, inputs: Inputs, sdk: Any) -> None:
     """C31: the aio client polls ``/tasks/<id>/?size=…&n=…`` (trailing slash, stray query)."""
     sdk(classic_sqlite)
 
@@ -396,9 +388,7 @@ def test_aio_call_succeeds(classic_sqlite: WanstackProcess, inputs: Inputs, sdk:
     assert image.size == (1024, 1024)
 
 
-def test_base_url_with_trailing_slash(
-    classic_sqlite: WanstackProcess, inputs: Inputs, sdk: Any
-) -> None:
+def test_base_url_with_trailing_slash(classic_sqlite: Server, inputs: Inputs, sdk: Any) -> None:
     """C33."""
     sdk(classic_sqlite, trailing_slash=True)
     assert dashscope.base_http_api_url.endswith("/api/v1/")
@@ -407,7 +397,7 @@ def test_base_url_with_trailing_slash(
 
 
 def test_data_inspection_header_is_accepted(
-    classic_sqlite: WanstackProcess, inputs: Inputs, sdk: Any, monkeypatch: pytest.MonkeyPatch
+    classic_sqlite: Server, inputs: Inputs, sdk: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """C34: ``DASHSCOPE_DISABLE_DATA_INSPECTION=false`` adds ``X-DashScope-DataInspection``
     (read per request by ``BaseRequest``) to every call; the server accepts it."""
@@ -426,9 +416,7 @@ def test_data_inspection_header_is_accepted(
 # --------------------------------------------------------------------------- task failures
 
 
-def test_disallowed_size_fails_the_task(
-    any_server: WanstackProcess, inputs: Inputs, sdk: Any
-) -> None:
+def test_disallowed_size_fails_the_task(any_server: Server, inputs: Inputs, sdk: Any) -> None:
     """C06: the size is checked when the task runs, with DashScope's exact message."""
     sdk(any_server)
     r = ImageSynthesis.call(api_key=any_server.api_key, **xp_args(inputs, size="999*999"))
@@ -450,7 +438,7 @@ def test_disallowed_size_fails_the_task(
     ],
 )
 def test_bad_media_fails_the_task(
-    classic_sqlite: WanstackProcess,
+    classic_sqlite: Server,
     inputs: Inputs,
     sdk: Any,
     base: str,
@@ -466,7 +454,7 @@ def test_bad_media_fails_the_task(
 
 
 def test_wait_on_unknown_task_returns_after_one_get(
-    any_server: WanstackProcess, sdk: Any, monkeypatch: pytest.MonkeyPatch
+    any_server: Server, sdk: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """C08: an unknown id reads UNKNOWN (HTTP 200), which ends ``wait`` after a single GET."""
     sdk(any_server)
@@ -488,7 +476,7 @@ def test_wait_on_unknown_task_returns_after_one_get(
 # --------------------------------------------------------------------------- cancel
 
 
-def test_cancel_pending_task(any_slow_server: WanstackProcess, inputs: Inputs, sdk: Any) -> None:
+def test_cancel_pending_task(any_slow_server: Server, inputs: Inputs, sdk: Any) -> None:
     """C09 and C10: cancel a queued task; a second cancel is refused."""
     server = any_slow_server
     sdk(server)
@@ -512,7 +500,7 @@ def test_cancel_pending_task(any_slow_server: WanstackProcess, inputs: Inputs, s
         assert again.message == CANCEL_MESSAGE
 
 
-def test_cancel_running_task(any_slow_server: WanstackProcess, inputs: Inputs, sdk: Any) -> None:
+def test_cancel_running_task(any_slow_server: Server, inputs: Inputs, sdk: Any) -> None:
     """A running task can be cancelled too; it then never turns SUCCEEDED."""
     server = any_slow_server
     sdk(server)
@@ -526,9 +514,7 @@ def test_cancel_running_task(any_slow_server: WanstackProcess, inputs: Inputs, s
             time.sleep(0.25)
 
 
-def test_aio_cancel_pending_task(
-    any_slow_server: WanstackProcess, inputs: Inputs, sdk: Any
-) -> None:
+def test_aio_cancel_pending_task(any_slow_server: Server, inputs: Inputs, sdk: Any) -> None:
     """C32: ``POST /tasks/<id>/cancel/`` (trailing slash, JSON body) works like C09/C10."""
     server = any_slow_server
     sdk(server)
@@ -553,9 +539,7 @@ def test_aio_cancel_pending_task(
         assert second.code == "UnsupportedOperation"
 
 
-def test_cancel_succeeded_task_is_refused(
-    any_server: WanstackProcess, done_task: Any, sdk: Any
-) -> None:
+def test_cancel_succeeded_task_is_refused(any_server: Server, done_task: Any, sdk: Any) -> None:
     """C10."""
     sdk(any_server)
     c = ImageSynthesis.cancel(done_task.output.task_id, api_key=any_server.api_key)
@@ -568,7 +552,7 @@ def test_cancel_succeeded_task_is_refused(
 # --------------------------------------------------------------------------- list
 
 
-def test_list_tasks(any_server: WanstackProcess, done_task: Any, sdk: Any) -> None:
+def test_list_tasks(any_server: Server, done_task: Any, sdk: Any) -> None:
     """C11/C12: the flat list shape, filtered by status and model."""
     sdk(any_server)
     key = any_server.api_key
@@ -605,7 +589,7 @@ def test_list_tasks(any_server: WanstackProcess, done_task: Any, sdk: Any) -> No
 # --------------------------------------------------------------------------- keys, accounts
 
 
-def test_bad_api_key(classic_sqlite: WanstackProcess, inputs: Inputs, sdk: Any) -> None:
+def test_bad_api_key(classic_sqlite: Server, inputs: Inputs, sdk: Any) -> None:
     """C23."""
     sdk(classic_sqlite)
     r = ImageSynthesis.async_call(api_key="sk-not-a-real-key", **xp_args(inputs))
@@ -617,11 +601,11 @@ def test_bad_api_key(classic_sqlite: WanstackProcess, inputs: Inputs, sdk: Any) 
         ImageSynthesis.call(api_key="sk-not-a-real-key", **xp_args(inputs))
 
 
-def test_workspace_key(any_server: WanstackProcess, inputs: Inputs, sdk: Any) -> None:
+def test_workspace_key(any_server: Server, inputs: Inputs, sdk: Any) -> None:
     """C30: a key created for a workspace works with ``workspace=``, is refused without it,
     and its tasks are invisible to another account."""
     sdk(any_server)
-    stdout = any_server.create_key_output("ws-acct", "ws-123")
+    stdout = any_server.deployment.create_key_output("ws-acct", "ws-123")
     assert re.fullmatch(r"\S+\n", stdout), f"keys create must print only the key: {stdout!r}"
     ws_key = stdout.strip()
     r = ImageSynthesis.async_call(workspace="ws-123", api_key=ws_key, **xp_args(inputs))
@@ -643,11 +627,9 @@ def test_workspace_key(any_server: WanstackProcess, inputs: Inputs, sdk: Any) ->
     assert task_id in [item["task_id"] for item in listed.output["data"]]
 
 
-def test_task_of_another_account_is_unknown(
-    any_server: WanstackProcess, done_task: Any, sdk: Any
-) -> None:
+def test_task_of_another_account_is_unknown(any_server: Server, done_task: Any, sdk: Any) -> None:
     sdk(any_server)
-    other_key = any_server.create_key("other-acct")
+    other_key = any_server.deployment.create_key("other-acct")
     task_id = done_task.output.task_id
     f = ImageSynthesis.fetch(task_id, api_key=other_key)
     assert f.status_code == 200, f
@@ -661,7 +643,7 @@ def test_task_of_another_account_is_unknown(
 # --------------------------------------------------------------------------- v2 client
 
 
-def test_v2_client(classic_sqlite: WanstackProcess, inputs: Inputs, sdk: Any) -> None:
+def test_v2_client(classic_sqlite: Server, inputs: Inputs, sdk: Any) -> None:
     """C36/C39 for wanx-x-painting: v2 ``images.generate`` posts to text2image (the server
     routes the model there too) with base/mask in ``extra_input``; ``jobs.list`` returns."""
     sdk(classic_sqlite)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.processes import png_data_uri
+from tests.support.media import png_data_uri
 from wanstack.config import Settings
 from wanstack.container import Container
 from wanstack.domain import Caller, TaskStatus

@@ -1,23 +1,38 @@
-"""Real ``wanstack`` processes for acceptance tests: started, waited for, killed, restarted."""
+"""Real ``wanstack`` processes for the acceptance tier: started, waited for, stopped, killed.
+
+* :class:`Deployment`: what every process of one deployment shares (data folder, database,
+  environment). :meth:`~Deployment.serve` starts ``wanstack serve`` on a free port and returns a
+  :class:`Server` once ``/healthz`` answers; :meth:`~Deployment.worker` starts ``wanstack
+  worker``; :meth:`~Deployment.create_key` runs ``wanstack keys create`` with the same settings.
+* :class:`Process` (and :class:`Server`): ``stop()`` sends SIGTERM and returns the exit status,
+  ``kill()`` sends SIGKILL.
+* :func:`launched`: a :class:`Launcher` of one-server deployments under one folder; at the end
+  every server must exit 0 within 20 s of SIGTERM, or the test fails with the log tail.
+* :class:`Client`: a tiny raw-HTTP DashScope client.
+"""
 
 from __future__ import annotations
 
-import base64
-import io
+import contextlib
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import numpy as np
-from PIL import Image
+import pytest
 
-WANSTACK = str(Path(sys.executable).with_name("wanstack"))
+from tests.support.media import png_data_uri
+
+#: The console script of the venv running the tests (``.venv/bin/wanstack``).
+WANSTACK_BIN = Path(sys.executable).with_name("wanstack")
+STARTUP_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 20.0
 
 
 def free_port() -> int:
@@ -26,21 +41,77 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def png_data_uri(width: int, height: int, *, mask: bool = False, seed: int = 0) -> str:
-    """A data: URI of a small photo-like PNG, or of a mask with a white rectangle."""
-    if mask:
-        arr = np.zeros((height, width, 3), np.uint8)
-        arr[height // 3 : height // 2, width // 3 : width // 2] = 255
-    else:
-        rng = np.random.default_rng(seed)
-        y, x = np.mgrid[0:height, 0:width]
-        arr = np.stack([x * 255 // width, y * 255 // height, (x + y) % 256], axis=2).astype(
-            np.uint8
-        )
-        arr = np.clip(arr + rng.normal(0, 8, arr.shape), 0, 255).astype(np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+def wanstack_command(*args: str) -> list[str]:
+    if WANSTACK_BIN.exists():
+        return [str(WANSTACK_BIN), *args]
+    return [sys.executable, "-m", "wanstack", *args]
+
+
+@dataclass
+class Process:
+    """One running ``wanstack`` process of a :class:`Deployment`."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    deployment: Deployment
+    exit_code: int | None = field(default=None, init=False)
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = STOP_TIMEOUT_S) -> int | None:
+        """SIGTERM, then wait; returns the exit status (None: still running, then killed)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.exit_code = self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.kill()
+                self.exit_code = None
+        else:
+            self.exit_code = self.process.returncode
+        return self.exit_code
+
+    def kill(self) -> None:
+        """SIGKILL, then wait for it."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+@dataclass
+class Server(Process):
+    """One running ``wanstack serve``."""
+
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>``"""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_base(self) -> str:
+        """What ``dashscope.base_http_api_url`` should be set to."""
+        return f"{self.base_url}/api/v1"
+
+    @property
+    def api_key(self) -> str:
+        """The ``default`` account's key from ``<data dir>/default-api-key``."""
+        return (self.deployment.data_dir / "default-api-key").read_text().strip()
+
+    def healthy(self, timeout: float = STARTUP_TIMEOUT_S) -> bool:
+        """Wait until ``/healthz`` answers 200 (True) or the process exits or time runs out."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.base_url + "/healthz", timeout=2).status_code == 200:
+                    return True
+            time.sleep(0.1)
+        return False
 
 
 @dataclass
@@ -49,73 +120,119 @@ class Deployment:
 
     data_dir: Path
     env_overrides: dict[str, str] = field(default_factory=dict)
-    processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    processes: list[Process] = field(default_factory=list)
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("WANSTACK_")}
-        env.update(
-            {
-                "WANSTACK_DATA_DIR": str(self.data_dir),
-                "WANSTACK_SECRET_KEY": "acceptance-secret",
-                "WANSTACK_ALLOW_PRIVATE_URLS": "1",
-            }
-        )
+        """The test process's environment without any WANSTACK_* / DASHSCOPE_* setting, with
+        ``WANSTACK_DATA_DIR``, ``WANSTACK_ALLOW_PRIVATE_URLS=1`` (inputs come from 127.0.0.1),
+        then ``env_overrides``."""
+        prefixes = ("WANSTACK_", "DASHSCOPE_")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+        env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost"
+        env["WANSTACK_DATA_DIR"] = str(self.data_dir)
+        env["WANSTACK_ALLOW_PRIVATE_URLS"] = "1"
         env.update(self.env_overrides)
         return env
 
-    def _spawn(self, *args: str, log_name: str) -> subprocess.Popen[bytes]:
+    def _spawn(self, log_name: str, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.data_dir / f"{log_name}.log").open("ab")
-        proc = subprocess.Popen(
-            [WANSTACK, *args], env=self.env(), stdout=log, stderr=subprocess.STDOUT
-        )
-        self.processes.append(proc)
-        return proc
+        log_path = self.data_dir / f"{log_name}.log"
+        with log_path.open("ab") as log:
+            proc = subprocess.Popen(
+                wanstack_command(*args),
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+            )
+        return proc, log_path
 
-    def serve(self, port: int, *extra: str) -> subprocess.Popen[bytes]:
-        proc = self._spawn(
-            "serve", "--host", "127.0.0.1", "--port", str(port), *extra, log_name=f"serve-{port}"
-        )
-        wait_healthy(f"http://127.0.0.1:{port}", proc)
-        return proc
+    def serve(self, *extra: str, startup_timeout: float = STARTUP_TIMEOUT_S) -> Server:
+        """Start ``wanstack serve <extra>`` on a free port and wait until ``/healthz`` answers."""
+        tail = ""
+        for _ in range(3):  # a free port can be taken between choosing it and binding it
+            port = free_port()
+            argv = ("serve", "--host", "127.0.0.1", "--port", str(port), *extra)
+            proc, log_path = self._spawn(f"serve-{port}", *argv)
+            server = Server(proc, log_path, self, port)
+            if server.healthy(startup_timeout):
+                self.processes.append(server)
+                return server
+            server.kill()
+            tail = server.log_text()[-4000:]
+            if "address already in use" not in tail.lower():
+                break
+        raise RuntimeError(f"wanstack serve did not become healthy; log tail:\n{tail}")
 
-    def worker(self, name: str = "worker") -> subprocess.Popen[bytes]:
-        return self._spawn("worker", log_name=name)
+    def worker(self, name: str = "worker") -> Process:
+        proc, log_path = self._spawn(name, "worker")
+        worker = Process(proc, log_path, self)
+        self.processes.append(worker)
+        return worker
+
+    def create_key_output(self, account: str = "default", workspace: str | None = None) -> str:
+        """Raw stdout of ``wanstack keys create``."""
+        args = ["keys", "create", "--account", account]
+        if workspace is not None:
+            args += ["--workspace", workspace]
+        done = subprocess.run(
+            wanstack_command(*args), env=self.env(), capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, f"keys create failed ({done.returncode}): {done.stderr}"
+        return done.stdout
 
     def create_key(self, account: str = "default", workspace: str | None = None) -> str:
-        args = [WANSTACK, "keys", "create", "--account", account]
-        if workspace:
-            args += ["--workspace", workspace]
-        out = subprocess.run(args, env=self.env(), capture_output=True, text=True, check=True)
-        return out.stdout.strip()
+        return self.create_key_output(account, workspace).strip()
 
-    def stop_all(self) -> None:
+    def kill_all(self) -> None:
         for proc in self.processes:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(timeout=10)
+            proc.kill()
+
+    def stop_all(self) -> list[str]:
+        """SIGTERM every process; the problems found (non-zero exit, no exit within 20 s)."""
+        problems = []
+        for proc in self.processes:
+            name = f"{self.data_dir.name}/{proc.log_path.stem}"
+            code = proc.stop()  # a process stopped by a test, or dead, keeps its exit status
+            if code is None:
+                problems.append(f"{name}: no exit within {STOP_TIMEOUT_S:.0f} s of SIGTERM")
+            elif code != 0:
+                problems.append(f"{name}: exit status {code}; log tail:\n{proc.log_text()[-3000:]}")
+        return problems
 
     def logs(self) -> str:
         return "\n".join(p.read_text(errors="replace")[-4000:] for p in self.data_dir.glob("*.log"))
 
 
-def wait_healthy(base: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError("server did not become healthy")
+class Launcher:
+    """Starts one-server deployments under one folder (see :func:`launched`)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.deployments: list[Deployment] = []
+
+    def start(
+        self, name: str, env: Mapping[str, str] | None = None, *, database_url: str | None = None
+    ) -> Server:
+        """``wanstack serve`` with its own data folder ``<root>/<name>``; ``env`` adds to (and
+        overrides) the :meth:`Deployment.env` defaults and ``WANSTACK_DATABASE_URL``."""
+        overrides = {"WANSTACK_DATABASE_URL": database_url} if database_url else {}
+        overrides.update(env or {})
+        deployment = Deployment(self.root / name, overrides)
+        self.deployments.append(deployment)
+        return deployment.serve()
 
 
-def terminate(proc: subprocess.Popen[bytes], timeout: float = 30) -> int:
-    proc.send_signal(signal.SIGTERM)
-    return proc.wait(timeout=timeout)
+@contextlib.contextmanager
+def launched(root: Path) -> Iterator[Launcher]:
+    """A :class:`Launcher`; at the end every server gets SIGTERM and must exit 0 within 20 s."""
+    launcher = Launcher(root)
+    try:
+        yield launcher
+    finally:
+        problems = [p for dep in launcher.deployments for p in dep.stop_all()]
+    if problems:
+        pytest.fail("wanstack serve did not shut down cleanly:\n" + "\n".join(problems))
 
 
 class Client:
