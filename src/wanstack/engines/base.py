@@ -44,12 +44,21 @@ class CancelToken:
             raise TaskCanceled
 
 
+RGBAImage = npt.NDArray[np.uint8]
+"""H×W×4 uint8 RGBA (straight, not premultiplied, alpha)."""
+
+
 @dataclass(slots=True)
 class ImageItem:
-    """One output image, or the reason that one output failed (partial success)."""
+    """One output image, or the reason that one output failed (partial success).
+
+    Background generation with a title also returns the same image without its text
+    (``plain``) and the editable text layers drawn on it (``layers``, seed 002's schema)."""
 
     image: RGBImage | None = None
     error: TaskError | None = None
+    plain: RGBImage | None = None
+    layers: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +72,35 @@ class InpaintRequest:
     size: tuple[int, int]  #: output (width, height), one of the documented sizes
     n: int  #: how many distinct results
     seed: int  #: makes results reproducible
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeElement:
+    """One ``reference_edge`` image: line art (RGBA, already at the base size) to be drawn as an
+    element of the scene in what its prompt asks for."""
+
+    image: RGBAImage
+    prompt: str  #: "" when no prompt was given for it
+    foreground: bool  #: foreground elements may cover the subject; background ones stay behind
+
+
+@dataclass(frozen=True, slots=True)
+class BackgroundRequest:
+    """wanx-background-generation-v2, validated: a product cutout and how to stage it."""
+
+    subject: RGBAImage  #: the product; output images have exactly its size
+    ref_image: RGBAImage | None  #: guide image (RGBA; transparent parts do not guide), any size
+    ref_prompt: str  #: truncated to the documented length; "" when absent
+    neg_prompt: str  #: concepts to avoid; "" when absent
+    edges: tuple[EdgeElement, ...]  #: background elements first, then foreground, each bottom→top
+    n: int
+    noise_level: int  #: 0 (faithful to ref_image) … 999 (loosely related)
+    ref_prompt_weight: float  #: 0 … 1, weight of the text when both guides are given
+    model_version: str  #: "v2" (fast) or "v3" (finer)
+    scene_type: str | None  #: GENERAL | ROOM | COSMETIC (deprecated presets)
+    title: str | None
+    sub_title: str | None
+    seed: int
 
 
 class Engine(Protocol, Generic[RequestT]):
