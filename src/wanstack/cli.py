@@ -56,11 +56,26 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("key")
 
     sub.add_parser("migrate", help="bring the database schema up to date")
+
+    edges = sub.add_parser(
+        "edges",
+        help="make a reference_edge soft-edge image from an RGBA cut-out (no server, no database)",
+        description="Write the soft-edge RGBA PNG that wanx-background-generation-v2 takes as "
+        "reference_edge, made from a cut-out RGBA subject the way DashScope's HED script does, "
+        "with classical operators. Prints nothing on success; errors go to stderr (exit 2).",
+    )
+    edges.add_argument("subject", help="RGBA PNG with a transparent background")
+    edges.add_argument("-o", "--output", required=True, help="where to write the edge PNG")
+    edges.add_argument(
+        "--detail", type=float, default=0.5, help="0..1: more inner detail lines (default 0.5)"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.command == "edges":  # a pure image tool: no settings, container or database
+        sys.exit(_edges(args.subject, args.output, args.detail))
     settings = Settings()
     logcontext.configure(settings.log_level, settings.log_json)
     try:
@@ -138,6 +153,37 @@ def _banner(base: str, key: str | None, settings: Settings, slots: int) -> None:
         "",
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def _edges(subject: str, output: str, detail: float) -> int:
+    import numpy as np
+    from PIL import Image, UnidentifiedImageError
+
+    from wanstack.engines.cpu.soft_edges import soft_edges
+
+    if not 0.0 <= detail <= 1.0:
+        print(f"wanstack edges: --detail must be within 0..1, got {detail}", file=sys.stderr)
+        return 2
+    try:
+        with Image.open(subject) as img:
+            has_alpha = "A" in img.getbands() or "transparency" in img.info
+            if not has_alpha:
+                print(
+                    f"wanstack edges: {subject} is {img.mode}; needs an RGBA image with a "
+                    "transparent background (cut the subject out first)",
+                    file=sys.stderr,
+                )
+                return 2
+            rgba = np.asarray(img.convert("RGBA"))
+    except (OSError, UnidentifiedImageError) as exc:
+        print(f"wanstack edges: cannot read {subject}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        Image.fromarray(soft_edges(rgba, detail=detail)).save(output, format="PNG")
+    except OSError as exc:
+        print(f"wanstack edges: cannot write {output}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 async def _worker(settings: Settings, concurrency: int) -> None:
