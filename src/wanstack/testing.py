@@ -17,10 +17,10 @@ import cv2
 import numpy as np
 
 from wanstack.clock import FrozenClock
-from wanstack.engines.base import CancelToken, ImageItem, InpaintRequest
+from wanstack.engines.base import BackgroundRequest, CancelToken, ImageItem, InpaintRequest
 from wanstack.errors import TaskError
 
-__all__ = ["FakeInpaint", "FrozenClock", "MemoryStorage"]
+__all__ = ["FakeBackground", "FakeInpaint", "FrozenClock", "MemoryStorage"]
 
 TIMEOUT_MESSAGE = (
     "An internal timeout error has occured during execution, please try again later or contact "
@@ -70,6 +70,38 @@ class FakeInpaint:
             out = base.copy()
             out[mask] = np.uint8((request.seed + 37 * i) % 256)
             items.append(ImageItem(image=out))
+        return items
+
+
+class FakeBackground:
+    """Deterministic stand-in for a background engine: the product over a flat grey whose
+    shade follows the seed; with a title, a text-free copy and one text layer."""
+
+    name = "fake"
+
+    def __init__(self, delay: float = 0.0, **_: Any) -> None:
+        self.delay = float(delay)
+
+    def load(self) -> None:
+        pass
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": "fake"}
+
+    def run(self, request: BackgroundRequest, cancel: CancelToken) -> list[ImageItem]:
+        time.sleep(self.delay)
+        alpha = request.subject[..., 3:].astype(np.float32) / 255.0
+        items = []
+        for i in range(request.n):
+            cancel.check()
+            grey = np.full_like(request.subject[..., :3], (request.seed + 53 * i) % 256)
+            mixed = request.subject[..., :3] * alpha + grey * (1.0 - alpha)
+            image = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
+            if request.title is None:
+                items.append(ImageItem(image=image))
+                continue
+            layer = {"type": "text", "sub_type": "Title", "content": request.title, "idx": 0}
+            items.append(ImageItem(image=image, plain=image.copy(), layers=[layer]))
         return items
 
 

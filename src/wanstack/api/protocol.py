@@ -58,6 +58,12 @@ def task_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
             {"url": url_for(item["key"], task.expires_at)} if "key" in item else dict(item)
             for item in stored["results"]
         ]
+    if "text_results" in stored:
+        text = stored["text_results"]
+        output["text_results"] = {
+            "urls": [{"url": url_for(item["key"], task.expires_at)} for item in text["urls"]],
+            "params": text["params"],
+        }
     if task.status is TaskStatus.RUNNING:
         total = int(task.parameters.get("n", 1))
         output["task_metrics"] = {"TOTAL": total, "SUCCEEDED": 0, "FAILED": 0}

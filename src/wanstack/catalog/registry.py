@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wanstack.catalog.background import BackgroundGeneration
 from wanstack.catalog.base import ModelSpec
 from wanstack.catalog.x_painting import XPainting
 from wanstack.errors import ModelNotFound
@@ -17,7 +18,7 @@ ENDPOINTS = (
     "image-generation/generation",
 )
 
-MODELS: dict[str, ModelSpec] = {spec.model: spec for spec in (XPainting(),)}
+MODELS: dict[str, ModelSpec] = {spec.model: spec for spec in (XPainting(), BackgroundGeneration())}
 
 
 def spec_for(endpoint: str, model: str) -> ModelSpec:

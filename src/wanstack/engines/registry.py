@@ -19,6 +19,10 @@ DEFAULT_IMPLEMENTATION = "classic"
 ENGINES: dict[tuple[str, str], str] = {
     ("wanx-x-painting", "classic"): "wanstack.engines.cpu.classic_inpaint:ClassicInpaint",
     ("wanx-x-painting", "fake"): "wanstack.testing:FakeInpaint",
+    ("wanx-background-generation-v2", "classic"): (
+        "wanstack.engines.cpu.classic_background:ClassicBackground"
+    ),
+    ("wanx-background-generation-v2", "fake"): "wanstack.testing:FakeBackground",
 }
 
 

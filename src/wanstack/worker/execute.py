@@ -61,6 +61,12 @@ class Executor:
             name = field.rsplit(".", 1)[-1]
             raise FileDownloadFailed(f"download for {name} error: {exc.reason}") from exc
 
+    async def _store(self, task: Task, image: np.ndarray[Any, Any]) -> str:
+        key = f"{result_prefix(task.id, task.attempts)}{uuid.uuid4().hex}.png"
+        data = await asyncio.to_thread(_encode_png, image)
+        await self._storage.put(key, data, "image/png")
+        return key
+
     async def run(self, task: Task, cancel: CancelToken) -> Outcome:
         """Run ``task``; raises :class:`TaskCanceled` if it was cancelled meanwhile."""
         spec = spec_of(task.model)
@@ -85,13 +91,15 @@ class Executor:
             return _failed(error.code, error.message, total, engine_info)
         # 3. Store every image; per-item failures are a partial success.
         results: list[dict[str, Any]] = []
-        for item in items:
+        plain: list[dict[str, Any]] = []  # text-free images of titled results (seed 002)
+        params: list[dict[str, Any]] = []
+        for index, item in enumerate(items):
             cancel.check()
             if item.image is not None:
-                key = f"{result_prefix(task.id, task.attempts)}{uuid.uuid4().hex}.png"
-                data = await asyncio.to_thread(_encode_png, item.image)
-                await self._storage.put(key, data, "image/png")
-                results.append({"key": key})
+                results.append({"key": await self._store(task, item.image)})
+                if item.plain is not None:
+                    plain.append({"key": await self._store(task, item.plain)})
+                    params.append({"sample_idx": index, "layers": item.layers or []})
             else:
                 error = item.error or TaskError()
                 results.append({"code": error.code, "message": error.message})
@@ -111,9 +119,12 @@ class Executor:
                 message=first.get("message", error.message),
                 engine=engine_info,
             )
+        output: dict[str, Any] = {"results": results, "task_metrics": metrics}
+        if plain:
+            output["text_results"] = {"urls": plain, "params": params}
         return Outcome(
             status=TaskStatus.SUCCEEDED,
-            output={"results": results, "task_metrics": metrics},
+            output=output,
             usage={"image_count": succeeded},
             engine=engine_info,
         )

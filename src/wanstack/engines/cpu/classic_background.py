@@ -1,0 +1,226 @@
+"""Classic background generation for wanx-background-generation-v2 (CPU, no model weights).
+
+A seller's RGBA product cutout is staged in a procedurally rendered scene
+(:mod:`wanstack.engines.cpu.scene_render`, driven by the prompt vocabulary of
+:mod:`wanstack.engines.cpu.scene_vocab`), guided by a reference image when one is given, with the
+shadows and reflection that make a product sit in it. The product never moves and every pixel
+with alpha 255 comes out exactly as it came in; soft edges are composited with straight alpha over
+the new scene, so no fringe of the old background survives.
+
+What a generative model could draw and this engine cannot (a specific dog, a specific flower
+species) degrades to the closest concept in the vocabulary, or to a tasteful studio default.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from wanstack.engines.base import (
+    BackgroundRequest,
+    CancelToken,
+    EdgeElement,
+    ImageItem,
+    RGBAImage,
+    RGBImage,
+)
+from wanstack.engines.cpu.scene_render import render_scene
+from wanstack.engines.cpu.scene_vocab import parse_prompt
+
+Float = npt.NDArray[np.float32]
+
+#: Deprecated ``scene_type`` presets, as prompt words the vocabulary understands.
+SCENE_PRESETS = {
+    "GENERAL": "",
+    "ROOM": "interior wall, wooden floor, soft window light",
+    "COSMETIC": "pastel studio, podium, soft light",
+}
+
+
+class ClassicBackground:
+    """Procedural scene + compositing; ``v2`` renders fast, ``v3`` adds finer scene detail."""
+
+    name = "classic"
+
+    def __init__(self, **_: Any) -> None:
+        pass
+
+    def load(self) -> None:
+        pass
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": "classic", "algorithm": "procedural-scene+composite"}
+
+    def run(self, request: BackgroundRequest, cancel: CancelToken) -> list[ImageItem]:
+        cancel.check()
+        items = []
+        for index in range(request.n):
+            cancel.check()
+            items.append(ImageItem(image=self.render_one(request, index, cancel)))
+        return items
+
+    def render_one(self, request: BackgroundRequest, index: int, cancel: CancelToken) -> RGBImage:
+        subject = request.subject
+        height, width = subject.shape[:2]
+        seed = (request.seed + 7919 * index) % (2**31)
+        # 1. The scene the prompt asks for (or the studio default).
+        words = " ".join(
+            w for w in (SCENE_PRESETS.get(request.scene_type or "", ""), request.ref_prompt) if w
+        )
+        spec = parse_prompt(words, request.neg_prompt)
+        scene = render_scene(spec, (width, height), seed, quality=request.model_version)
+        background = scene.image.astype(np.float32) / 255.0
+        cancel.check()
+        # 2. Image guidance, blended with the text by ref_prompt_weight.
+        if request.ref_image is not None:
+            guided = reference_guidance(
+                request.ref_image, (width, height), request.noise_level, seed
+            )
+            weight = request.ref_prompt_weight if request.ref_prompt.strip() else 0.0
+            background = weight * background + (1.0 - weight) * guided
+        # 3. Background edge elements, bottom to top.
+        for element in request.edges:
+            if not element.foreground:
+                background = draw_element(background, element, seed)
+        cancel.check()
+        # 4. Shadows and reflection, then the subject with straight alpha.
+        alpha = subject[..., 3].astype(np.float32) / 255.0
+        rgb = subject[..., :3].astype(np.float32) / 255.0
+        background = stage_subject(background, rgb, alpha, scene)
+        rgb = harmonise_rim(rgb, alpha, background)
+        out = rgb * alpha[..., None] + background * (1.0 - alpha[..., None])
+        result = np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        opaque = subject[..., 3] == 255
+        result[opaque] = subject[..., :3][opaque]  # exactly the product, bit for bit
+        # 5. Foreground edge elements may cover the product.
+        fg = [e for e in request.edges if e.foreground]
+        if fg:
+            layer = result.astype(np.float32) / 255.0
+            for element in fg:
+                layer = draw_element(layer, element, seed)
+            result = np.clip(layer * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return result
+
+
+def _f32(array: Any) -> Float:
+    return np.asarray(array, dtype=np.float32)
+
+
+def cover_fit(image: RGBAImage, size: tuple[int, int]) -> RGBAImage:
+    """Scale ``image`` to cover ``size`` (width, height) and centre-crop it."""
+    width, height = size
+    h, w = image.shape[:2]
+    scale = max(width / w, height / h)
+    new = (max(width, round(w * scale)), max(height, round(h * scale)))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    resized = np.asarray(cv2.resize(image, new, interpolation=interp), dtype=np.uint8)
+    x = (new[0] - width) // 2
+    y = (new[1] - height) // 2
+    return resized[y : y + height, x : x + width]
+
+
+def reference_guidance(ref: RGBAImage, size: tuple[int, int], noise_level: int, seed: int) -> Float:
+    """The reference filling the canvas, loosened as ``noise_level`` rises (0 faithful, 999
+    loosely related: only its palette and light remain). Transparent parts do not guide: they
+    are filled from the visible parts around them."""
+    width, height = size
+    fitted = cover_fit(ref, size)
+    rgb = fitted[..., :3].astype(np.float32) / 255.0
+    alpha = fitted[..., 3].astype(np.float32) / 255.0
+    if alpha.min() < 0.99:
+        # Fill transparent areas with a heavy blur of the visible ones (normalised convolution).
+        k = max(3, (min(width, height) // 6) | 1)
+        num = cv2.GaussianBlur(rgb * alpha[..., None], (k, k), 0)
+        den = cv2.GaussianBlur(alpha, (k, k), 0)[..., None]
+        filled = num / np.maximum(den, 1e-3)
+        rgb = rgb * alpha[..., None] + filled * (1.0 - alpha[..., None])
+    t = noise_level / 999.0
+    if t > 0:
+        sigma = 1.0 + t * 0.06 * min(width, height)
+        blurred = cv2.GaussianBlur(rgb, (0, 0), sigma)
+        mean = rgb.reshape(-1, 3).mean(axis=0)
+        rng = np.random.default_rng(seed)
+        drift = mean + rng.normal(0.0, 0.08 * t, 3).astype(np.float32)
+        rgb = (1 - t) * rgb + t * (0.6 * blurred + 0.4 * drift)
+    return _f32(np.clip(rgb, 0.0, 1.0))
+
+
+def draw_element(canvas: Float, element: EdgeElement, seed: int) -> Float:
+    """Draw an edge image as an element: its lines, thickened and softened, in the colour its
+    prompt names (neutral white otherwise), respecting its alpha."""
+    edge = element.image.astype(np.float32) / 255.0
+    lines = edge[..., :3].max(axis=2) * edge[..., 3]
+    lines = _f32(cv2.GaussianBlur(lines, (0, 0), 1.2))
+    spec = parse_prompt(element.prompt) if element.prompt else None
+    color = np.array(_first_color(spec), dtype=np.float32)
+    mask = np.clip(lines * 1.4, 0.0, 1.0)[..., None]
+    return _f32(canvas * (1.0 - mask) + color * mask)
+
+
+def _first_color(spec: Any) -> tuple[float, float, float]:
+    colors = getattr(spec, "colors", None) or ()
+    if colors:
+        r, g, b = colors[0]
+        return (r / 255.0, g / 255.0, b / 255.0)
+    return (0.96, 0.95, 0.93)
+
+
+def stage_subject(background: Float, rgb: Float, alpha: Float, scene: Any) -> Float:
+    """Contact shadow, cast shadow along the scene's light, and a reflection on glossy floors."""
+    height, width = alpha.shape
+    rows = np.nonzero(alpha.max(axis=1) > 0.5)[0]
+    if rows.size == 0:
+        return background
+    bottom = int(rows[-1])
+    cols = np.nonzero(alpha[max(0, bottom - 3) : bottom + 1].max(axis=0) > 0.5)[0]
+    if cols.size == 0:
+        cols = np.nonzero(alpha.max(axis=0) > 0.5)[0]
+    left, right = int(cols[0]), int(cols[-1])
+    out = background.copy()
+    # Contact shadow: a soft dark ellipse where the product touches the ground.
+    shadow = np.zeros((height, width), np.float32)
+    cx, cy = (left + right) / 2.0, float(bottom)
+    axes = (max(4, int((right - left) * 0.55)), max(2, int(height * 0.012)))
+    cv2.ellipse(shadow, (int(cx), int(cy)), axes, 0, 0, 360, 1.0, -1)
+    shadow = _f32(cv2.GaussianBlur(shadow, (0, 0), max(2.0, axes[1] * 1.5)))
+    # Cast shadow: the silhouette flattened onto the ground, pushed away from the light.
+    lx, _ = _light_xy(scene)
+    squash = 0.35
+    shear = -lx * 0.8
+    matrix = np.array([[1, shear, -shear * cy], [0, squash, cy * (1 - squash)]], dtype=np.float32)
+    cast = cv2.warpAffine(alpha, matrix, (width, height), flags=cv2.INTER_LINEAR)
+    cast = cv2.GaussianBlur(cast, (0, 0), max(2.0, height * 0.01))
+    darkness = 0.45 * shadow + 0.28 * cast
+    out *= 1.0 - np.clip(darkness, 0.0, 0.6)[..., None]
+    # Reflection on glossy surfaces: the product mirrored under its base, fading with distance.
+    span = min(bottom + 1, height - bottom - 1, int(height * 0.25))
+    if getattr(scene, "glossy", False) and span > 0:
+        below = slice(bottom + 1, bottom + 1 + span)
+        above = slice(bottom - span + 1, bottom + 1)
+        fade = np.linspace(0.32, 0.0, span, dtype=np.float32)[:, None]
+        opacity = (alpha[above][::-1] * fade)[..., None]
+        mirrored = cv2.GaussianBlur(rgb[above][::-1], (0, 0), 1.5)
+        out[below] = out[below] * (1.0 - opacity) + mirrored * opacity
+    return out
+
+
+def _light_xy(scene: Any) -> tuple[float, float]:
+    light = getattr(scene, "light_dir", (0.0, -1.0))
+    if isinstance(light, int | float):
+        angle = float(np.deg2rad(light))
+        return float(np.cos(angle)), float(np.sin(angle))
+    return float(light[0]), float(light[1])
+
+
+def harmonise_rim(rgb: Float, alpha: Float, background: Float) -> Float:
+    """Light wrap on the soft rim only: semi-transparent edge pixels take a little of the new
+    scene's colour, so the product does not look cut out. Opaque pixels are not touched."""
+    rim = (alpha > 0.0) & (alpha < 1.0)
+    if not rim.any():
+        return rgb
+    ambient = cv2.GaussianBlur(background, (0, 0), 6.0)
+    amount = (0.35 * (1.0 - alpha) * rim)[..., None]
+    return _f32(rgb * (1.0 - amount) + ambient * amount)
