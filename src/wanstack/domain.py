@@ -99,15 +99,6 @@ class TaskSummary:
 
 
 @dataclass(slots=True)
-class ItemResult:
-    """One of the ``n`` outputs of an image task: a stored file, or why it failed."""
-
-    key: str | None = None
-    code: str | None = None
-    message: str | None = None
-
-
-@dataclass(slots=True)
 class Outcome:
     """What a finished attempt wants stored."""
 

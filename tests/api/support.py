@@ -167,3 +167,23 @@ def succeeded_outcome(task_id: str) -> Outcome:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+async def post_upload(
+    api: Api, cert: dict[str, Any], name: str, data: bytes, **override: str
+) -> httpx.Response:
+    """The multipart POST exactly as the 1.x SDK builds it (contract §8)."""
+    fields = {
+        "OSSAccessKeyId": cert["oss_access_key_id"],
+        "Signature": cert["signature"],
+        "policy": cert["policy"],
+        "key": f"{cert['upload_dir']}/{name}",
+        "x-oss-object-acl": cert["x_oss_object_acl"],
+        "x-oss-forbid-overwrite": cert["x_oss_forbid_overwrite"],
+        "success_action_status": "200",
+        "x-oss-content-type": "image/png",
+    }
+    fields.update(override)
+    return await api.client.post(
+        cert["upload_host"], data=fields, files={"file": (name, data, "image/png")}
+    )

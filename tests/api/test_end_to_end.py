@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.api.support import Api, auth, check_envelope, xpaint_body
+from tests.api.support import Api, auth, check_envelope, post_upload, xpaint_body
 
 SIZE_MESSAGE = "The size is not match the allowed size ['1024*1024', '720*1280', '1280*720']"
 
@@ -52,20 +52,7 @@ async def test_uploaded_images_are_inpainted(api: Api, key: str) -> None:
     cert = check_envelope(resp)["data"]
     refs = {}
     for name, data in (("b.png", png((200, 30, 30))), ("m.png", png((255, 255, 255)))):
-        resp = await api.client.post(
-            cert["upload_host"],
-            data={
-                "OSSAccessKeyId": cert["oss_access_key_id"],
-                "Signature": cert["signature"],
-                "policy": cert["policy"],
-                "key": f"{cert['upload_dir']}/{name}",
-                "x-oss-object-acl": cert["x_oss_object_acl"],
-                "x-oss-forbid-overwrite": cert["x_oss_forbid_overwrite"],
-                "success_action_status": "200",
-                "x-oss-content-type": "image/png",
-            },
-            files={"file": (name, data, "image/png")},
-        )
+        resp = await post_upload(api, cert, name, data)
         assert resp.status_code == 200, resp.text
         refs[name] = f"oss://{cert['upload_dir']}/{name}"
     body = xpaint_body(

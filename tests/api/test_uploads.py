@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.api.support import Api, auth, check_envelope, check_error, xpaint_body
+from tests.api.support import Api, auth, check_envelope, check_error, post_upload, xpaint_body
 
 SDK_KEYS = {
     "policy",
@@ -38,20 +38,7 @@ async def get_policy(api: Api, key: str, model: str = "wanx-x-painting") -> dict
 async def upload(
     api: Api, cert: dict[str, Any], name: str = "a.png", **override: str
 ) -> httpx.Response:
-    """The multipart POST exactly as the 1.x SDK builds it (contract §8)."""
-    fields = {
-        "OSSAccessKeyId": cert["oss_access_key_id"],
-        "Signature": cert["signature"],
-        "policy": cert["policy"],
-        "key": f"{cert['upload_dir']}/{name}",
-        "x-oss-object-acl": cert["x_oss_object_acl"],
-        "x-oss-forbid-overwrite": cert["x_oss_forbid_overwrite"],
-        "success_action_status": "200",
-        "x-oss-content-type": "image/png",
-    }
-    fields.update(override)
-    host = cert["upload_host"]
-    return await api.client.post(host, data=fields, files={"file": (name, PNG, "image/png")})
+    return await post_upload(api, cert, name, PNG, **override)
 
 
 async def test_get_policy_has_every_key_the_sdk_reads(api: Api, key: str) -> None:

@@ -436,11 +436,6 @@ class TaskRepository:
         async with self._engine.begin() as conn:
             return (await conn.execute(delete(t).where(t.c.id.in_(ids)))).rowcount
 
-    async def status_of(self, task_id: str) -> TaskStatus | None:
-        async with self._engine.connect() as conn:
-            value = (await conn.execute(select(t.c.status).where(t.c.id == task_id))).scalar()
-        return None if value is None else TaskStatus(value)
-
     async def counts(self) -> Sequence[tuple[str, str, int]]:
         """(model, status, count) over every stored task, for metrics."""
         query = select(t.c.model, t.c.status, func.count()).group_by(t.c.model, t.c.status)

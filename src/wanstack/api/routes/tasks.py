@@ -20,8 +20,12 @@ async def get_task(request: Request) -> Response:
     if task is None:
         return protocol.JSONBytes(protocol.unknown_task(task_id, request_id))
 
+    root: str | None = None
+
     def url_for(key: str, expires_ms: int) -> str:
-        return c.storage.url(key, expires_ms=expires_ms, base_url=base_url(request))
+        nonlocal root
+        root = root or base_url(request)  # only tasks with results pay for it, and once
+        return c.storage.url(key, expires_ms=expires_ms, base_url=root)
 
     return protocol.JSONBytes(protocol.task_body(task, request_id, url_for))
 
