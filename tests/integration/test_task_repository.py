@@ -187,6 +187,30 @@ async def test_cancel_pending_and_running_but_not_finished(repo: TaskRepository)
     assert await claim(repo) is None
 
 
+async def test_times_never_run_backwards_when_the_clock_steps_back(repo: TaskRepository) -> None:
+    """A wall clock stepped back (NTP, or a worker host a millisecond behind the API host) must
+    still give submit <= scheduled <= end, for finishes and cancels alike."""
+    done, canceled = make_task(at=T0 + 10), make_task(at=T0 + 20)
+    await repo.insert(done)
+    await repo.insert(canceled)
+    got = await claim(repo, now=T0 + 5)
+    assert got is not None and got.id == done.id
+    assert got.scheduled_at == T0 + 10
+    outcome = Outcome(status=TaskStatus.SUCCEEDED)
+    assert await repo.finish_if_owner(
+        done.id, owner="w1", attempt=1, outcome=outcome, now=T0 + 1, expires_at=T0 + 9
+    )
+    assert await repo.cancel(canceled.id, Scope("acct-a"), now=T0, expires_at=T0 + 9)
+    a, b = await repo.get(done.id), await repo.get(canceled.id)
+    assert a is not None and (a.submitted_at, a.scheduled_at, a.finished_at) == (T0 + 10,) * 3
+    assert b is not None and (b.scheduled_at, b.finished_at) == (None, T0 + 20)
+    # A clock that runs forwards is recorded as is.
+    late = make_task(at=T0)
+    await repo.insert(late)
+    got = await claim(repo, now=T0 + 50)
+    assert got is not None and got.scheduled_at == T0 + 50
+
+
 async def test_release_puts_the_task_back(repo: TaskRepository) -> None:
     await repo.insert(make_task())
     got = await claim(repo)

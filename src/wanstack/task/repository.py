@@ -16,12 +16,15 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
+    BigInteger,
     Select,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -35,6 +38,16 @@ from wanstack.db.tables import task as t
 from wanstack.domain import FINAL_STATUSES, Outcome, Task, TaskStatus, TaskSummary
 
 _ACTIVE = (TaskStatus.PENDING.value, TaskStatus.RUNNING.value)
+
+
+def _not_before(earlier: Any, now: int) -> Any:
+    """``now``, or ``earlier`` when the wall clock has stepped back since it was stored.
+
+    A task's times must read submit <= scheduled <= end even when NTP moves the clock (or two
+    hosts' clocks disagree by a millisecond); written as CASE so SQLite and PostgreSQL share it.
+    """
+    at = literal(now, BigInteger)
+    return case((earlier > at, earlier), else_=at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +306,7 @@ class TaskRepository:
                 attempts=t.c.attempts + 1,
                 lease_owner=owner,
                 lease_expires_at=now + lease_ms,
-                scheduled_at=func.coalesce(t.c.scheduled_at, now),
+                scheduled_at=func.coalesce(t.c.scheduled_at, _not_before(t.c.submitted_at, now)),
             )
             .returning(*t.c)
         )
@@ -342,7 +355,7 @@ class TaskRepository:
                 code=outcome.code,
                 message=outcome.message,
                 engine=_dumps(outcome.engine),
-                finished_at=now,
+                finished_at=_not_before(func.coalesce(t.c.scheduled_at, t.c.submitted_at), now),
                 expires_at=expires_at,
                 lease_owner=None,
                 lease_expires_at=None,
@@ -358,7 +371,7 @@ class TaskRepository:
             .where(t.c.id == task_id, scope.clause(), t.c.status.in_(_ACTIVE))
             .values(
                 status=TaskStatus.CANCELED.value,
-                finished_at=now,
+                finished_at=_not_before(func.coalesce(t.c.scheduled_at, t.c.submitted_at), now),
                 expires_at=expires_at,
                 lease_owner=None,
                 lease_expires_at=None,
@@ -410,7 +423,9 @@ class TaskRepository:
                         status=TaskStatus.FAILED.value,
                         code=code,
                         message=message,
-                        finished_at=now,
+                        finished_at=_not_before(
+                            func.coalesce(t.c.scheduled_at, t.c.submitted_at), now
+                        ),
                         expires_at=expires_at,
                         lease_owner=None,
                         lease_expires_at=None,
