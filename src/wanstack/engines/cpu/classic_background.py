@@ -27,7 +27,7 @@ from wanstack.engines.base import (
     RGBAImage,
     RGBImage,
 )
-from wanstack.engines.cpu.scene_render import render_scene
+from wanstack.engines.cpu.scene_render import Footprint, render_scene
 from wanstack.engines.cpu.scene_vocab import parse_prompt
 
 Float = npt.NDArray[np.float32]
@@ -71,7 +71,13 @@ class ClassicBackground:
             w for w in (SCENE_PRESETS.get(request.scene_type or "", ""), request.ref_prompt) if w
         )
         spec = parse_prompt(words, request.neg_prompt)
-        scene = render_scene(spec, (width, height), seed, quality=request.model_version)
+        scene = render_scene(
+            spec,
+            (width, height),
+            seed,
+            quality=request.model_version,
+            footprint=footprint_of(subject[..., 3]),
+        )
         background = scene.image.astype(np.float32) / 255.0
         cancel.check()
         # 2. Image guidance, blended with the text by ref_prompt_weight.
@@ -103,6 +109,21 @@ class ClassicBackground:
                 layer = draw_element(layer, element, seed)
             result = np.clip(layer * 255.0 + 0.5, 0, 255).astype(np.uint8)
         return result
+
+
+def footprint_of(alpha: npt.NDArray[np.uint8]) -> Footprint | None:
+    """The product's base and extent from its alpha; None for an empty cutout."""
+    solid = alpha > 127
+    rows = np.nonzero(solid.any(axis=1))[0]
+    if rows.size == 0:
+        return None
+    top, bottom = int(rows[0]), int(rows[-1])
+    base = solid[max(top, bottom - max(2, (bottom - top) // 20)) : bottom + 1].any(axis=0)
+    cols = np.nonzero(base)[0]
+    left, right = int(cols[0]), int(cols[-1])
+    return Footprint(
+        cx=(left + right) // 2, bottom=bottom, half_width=max(1, (right - left) // 2), top=top
+    )
 
 
 def _f32(array: Any) -> Float:

@@ -39,6 +39,16 @@ F32 = npt.NDArray[Any]  #: float32 arrays (typed loosely: numpy arithmetic widen
 RGBImage = npt.NDArray[np.uint8]
 
 
+@dataclass(frozen=True, slots=True)
+class Footprint:
+    """Where the product stands in the frame, in pixels: the scene is built around it."""
+
+    cx: int  #: x of the centre of the product's base
+    bottom: int  #: y of the product's lowest opaque row
+    half_width: int  #: half the width of its base
+    top: int  #: y of its highest opaque row
+
+
 @dataclass(frozen=True, eq=False)
 class Scene:
     """A rendered backdrop and what the compositor needs to place a product in it.
@@ -1835,10 +1845,17 @@ def _light_dir(ctx: _Ctx) -> tuple[float, float]:
     return (dx / n, dy / n)
 
 
-def render_scene(spec: SceneSpec, size: tuple[int, int], seed: int, quality: str = "v2") -> Scene:
+def render_scene(
+    spec: SceneSpec,
+    size: tuple[int, int],
+    seed: int,
+    quality: str = "v2",
+    footprint: Footprint | None = None,
+) -> Scene:
     """Render ``spec`` at ``size`` = (width, height), reproducibly for ``seed``.
 
-    ``quality``: ``"v2"`` fast, ``"v3"`` finer (see the module docstring)."""
+    ``quality``: ``"v2"`` fast, ``"v3"`` finer (see the module docstring). ``footprint``: where
+    the product stands, when known; floors, table edges and podiums are placed under it."""
     w, h = max(1, int(size[0])), max(1, int(size[1]))
     if w < 8 or h < 8:
         # too small to draw a scene in: a flat backdrop colour
