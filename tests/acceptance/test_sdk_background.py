@@ -18,6 +18,7 @@ from PIL import Image
 
 from tests.support.media import MediaServer
 from tests.support.processes import Launcher, Server
+from wanstack.engines.cpu.poster import render_layers
 
 MODEL = "wanx-background-generation-v2"
 
@@ -111,6 +112,41 @@ def test_reference_image_and_edges(server: Server, sdk: None, media_server: Medi
     )
     assert done.output["task_status"] == "SUCCEEDED", done
     assert len(done.output["results"]) == 2
+
+
+def test_title_and_subtitle_return_editable_layers(
+    server: Server, sdk: None, media_server: MediaServer
+) -> None:
+    """Seed 002: with a title, ``text_results`` carries the text-free images and their layers;
+    drawing the layers onto a text-free image gives back the titled result, pixel for pixel."""
+    product = subject_png(480, 640)
+    base = media_server.put("bg-titled.png", product)
+    done = call(
+        server,
+        {
+            "base_image_url": base,
+            "ref_prompt": "粉色桃花",
+            "title": "分享好时光",
+            "sub_title": "只为不一样的你",
+        },
+        n=2,
+    )
+    assert done.output["task_status"] == "SUCCEEDED", done
+    text = done.output["text_results"]
+    assert len(text["urls"]) == 2 and [p["sample_idx"] for p in text["params"]] == [0, 1]
+    original = np.asarray(Image.open(io.BytesIO(product)))
+    for result, plain_url, params in zip(
+        done.output["results"], text["urls"], text["params"], strict=True
+    ):
+        titled = np.asarray(download(result["url"]).convert("RGB"))
+        plain = np.asarray(download(plain_url["url"]).convert("RGB"))
+        assert titled.shape == plain.shape == (640, 480, 3)
+        assert not np.array_equal(titled, plain)
+        contents = [(x["sub_type"], x["content"]) for x in params["layers"] if x["type"] == "text"]
+        assert contents == [("Title", "分享好时光"), ("SubTitle", "只为不一样的你")]
+        assert np.array_equal(render_layers(plain, params["layers"]), titled)
+        opaque = original[..., 3] == 255  # the title keeps clear of the product
+        assert np.array_equal(titled[opaque], original[..., :3][opaque])
 
 
 def test_v3_model_name_does_not_exist(server: Server, sdk: None) -> None:

@@ -27,6 +27,7 @@ from wanstack.engines.base import (
     RGBAImage,
     RGBImage,
 )
+from wanstack.engines.cpu.poster import design_title, render_layers
 from wanstack.engines.cpu.scene_render import Footprint, render_scene
 from wanstack.engines.cpu.scene_vocab import parse_prompt
 
@@ -59,7 +60,17 @@ class ClassicBackground:
         items = []
         for index in range(request.n):
             cancel.check()
-            items.append(ImageItem(image=self.render_one(request, index, cancel)))
+            image = self.render_one(request, index, cancel)
+            if request.title:
+                # Seed 002: the titled image, the same image without text, and the text layers.
+                layers = design_title(
+                    image, request.subject[..., 3], request.title, request.sub_title, index
+                )
+                items.append(
+                    ImageItem(image=render_layers(image, layers), plain=image, layers=layers)
+                )
+            else:
+                items.append(ImageItem(image=image))
         return items
 
     def render_one(self, request: BackgroundRequest, index: int, cancel: CancelToken) -> RGBImage:
@@ -152,12 +163,7 @@ def reference_guidance(ref: RGBAImage, size: tuple[int, int], noise_level: int, 
     rgb = fitted[..., :3].astype(np.float32) / 255.0
     alpha = fitted[..., 3].astype(np.float32) / 255.0
     if alpha.min() < 0.99:
-        # Fill transparent areas with a heavy blur of the visible ones (normalised convolution).
-        k = max(3, (min(width, height) // 6) | 1)
-        num = cv2.GaussianBlur(rgb * alpha[..., None], (k, k), 0)
-        den = cv2.GaussianBlur(alpha, (k, k), 0)[..., None]
-        filled = num / np.maximum(den, 1e-3)
-        rgb = rgb * alpha[..., None] + filled * (1.0 - alpha[..., None])
+        rgb = fill_transparent(rgb, alpha)
     t = noise_level / 999.0
     if t > 0:
         sigma = 1.0 + t * 0.06 * min(width, height)
@@ -167,6 +173,32 @@ def reference_guidance(ref: RGBAImage, size: tuple[int, int], noise_level: int, 
         drift = mean + rng.normal(0.0, 0.08 * t, 3).astype(np.float32)
         rgb = (1 - t) * rgb + t * (0.6 * blurred + 0.4 * drift)
     return _f32(np.clip(rgb, 0.0, 1.0))
+
+
+def fill_transparent(rgb: Float, alpha: Float) -> Float:
+    """Colour transparent areas from the visible ones around them (push-pull: premultiplied
+    colour averaged down a pyramid, then filled back up), so a cut-out reference guides only
+    with what it shows, however large its holes."""
+    levels: list[tuple[Float, Float]] = []
+    premult, cover = rgb * alpha[..., None], alpha
+    while True:
+        levels.append((premult, cover))
+        h, w = cover.shape
+        if min(h, w) <= 2:
+            break
+        premult, cover = _f32(cv2.pyrDown(premult)), _f32(cv2.pyrDown(cover))
+    total = float(levels[-1][1].sum())
+    if total <= 1e-6:
+        return rgb  # nothing visible at all
+    mean = levels[-1][0].reshape(-1, 3).sum(axis=0) / total
+    filled = _f32(np.broadcast_to(mean, (*levels[-1][1].shape, 3)))
+    for premult, cover in reversed(levels):
+        h, w = cover.shape
+        up = _f32(cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR))
+        c = np.clip(cover, 0.0, 1.0)[..., None]
+        colour = premult / np.maximum(c, 1e-6)
+        filled = _f32(colour * c + up * (1.0 - c))
+    return filled
 
 
 def draw_element(canvas: Float, element: EdgeElement, seed: int) -> Float:
@@ -222,8 +254,11 @@ def stage_subject(background: Float, rgb: Float, alpha: Float, scene: Any) -> Fl
         below = slice(bottom + 1, bottom + 1 + span)
         above = slice(bottom - span + 1, bottom + 1)
         fade = np.linspace(0.32, 0.0, span, dtype=np.float32)[:, None]
-        opacity = (alpha[above][::-1] * fade)[..., None]
-        mirrored = cv2.GaussianBlur(rgb[above][::-1], (0, 0), 1.5)
+        # Blur premultiplied, so transparent pixels' hidden colour never bleeds in.
+        mirror_alpha = cv2.GaussianBlur(alpha[above][::-1], (0, 0), 1.5)
+        mirror_rgb = cv2.GaussianBlur((rgb * alpha[..., None])[above][::-1], (0, 0), 1.5)
+        mirrored = mirror_rgb / np.maximum(mirror_alpha, 1e-4)[..., None]
+        opacity = (mirror_alpha * fade)[..., None]
         out[below] = out[below] * (1.0 - opacity) + mirrored * opacity
     return out
 
