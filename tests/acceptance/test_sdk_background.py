@@ -16,7 +16,7 @@ import pytest
 from dashscope.client.base_api import BaseAsyncApi
 from PIL import Image
 
-from tests.support.media import MediaServer
+from tests.support.media import MediaServer, encode, photo_array, photo_png
 from tests.support.processes import Launcher, Server
 from wanstack.engines.cpu.poster import render_layers
 
@@ -112,6 +112,45 @@ def test_reference_image_and_edges(server: Server, sdk: None, media_server: Medi
     )
     assert done.output["task_status"] == "SUCCEEDED", done
     assert len(done.output["results"]) == 2
+
+
+def test_seed_001_request_example(server: Server, sdk: None, media_server: MediaServer) -> None:
+    """Seed 001's own request: a JPEG reference, ref_prompt 山脉和晚霞, two foreground edges with
+    粉色桃花 / 可爱小狗, one background edge with 树叶, n = 4, ref_prompt_weight 0.5, v3."""
+    base = media_server.put("seed1-a.png", subject_png(400, 400))
+    ref = media_server.put("seed1-ref.jpg", encode(photo_array(640, 480, seed=3), "JPEG"))
+    edge = [
+        media_server.put(f"seed1-edge{i}.png", subject_png(300 + 40 * i, 300)) for i in range(3)
+    ]
+    done = call(
+        server,
+        {
+            "base_image_url": base,
+            "ref_image_url": ref,
+            "ref_prompt": "山脉和晚霞",
+            "reference_edge": {
+                "foreground_edge": edge[:2],
+                "background_edge": edge[2:],
+                "foreground_edge_prompt": ["粉色桃花", "可爱小狗"],
+                "background_edge_prompt": ["树叶"],
+            },
+        },
+        n=4,
+        ref_prompt_weight=0.5,
+        model_version="v3",
+    )
+    assert done.output["task_status"] == "SUCCEEDED", done
+    assert done.usage["image_count"] == 4
+    sizes = {download(r["url"]).size for r in done.output["results"]}
+    assert sizes == {(400, 400)}
+
+
+def test_reference_image_alone(server: Server, sdk: None, media_server: MediaServer) -> None:
+    base = media_server.put("ref-only-base.png", subject_png())
+    ref = media_server.put("ref-only.png", photo_png(300, 200, seed=5))
+    done = call(server, {"base_image_url": base, "ref_image_url": ref}, noise_level=0)
+    assert done.output["task_status"] == "SUCCEEDED", done
+    assert len(done.output["results"]) == 1
 
 
 def test_title_and_subtitle_return_editable_layers(

@@ -56,7 +56,7 @@ def serving(root: Path) -> Iterator[MediaServer]:
         thread.join(timeout=5)
 
 
-def _encode(array: np.ndarray, fmt: str) -> bytes:
+def encode(array: np.ndarray, fmt: str) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(array).save(buf, format=fmt)
     return buf.getvalue()
@@ -74,7 +74,7 @@ def png_data_uri(width: int, height: int, *, mask: bool = False, seed: int = 0) 
             np.uint8
         )
         arr = np.clip(arr + rng.normal(0, 8, arr.shape), 0, 255).astype(np.uint8)
-    return "data:image/png;base64," + base64.b64encode(_encode(arr, "PNG")).decode()
+    return "data:image/png;base64," + base64.b64encode(encode(arr, "PNG")).decode()
 
 
 def photo_array(width: int = 512, height: int = 384, seed: int = 7) -> np.ndarray:
@@ -98,11 +98,11 @@ def photo_array(width: int = 512, height: int = 384, seed: int = 7) -> np.ndarra
 
 
 def photo_png(width: int = 512, height: int = 384, seed: int = 7) -> bytes:
-    return _encode(photo_array(width, height, seed), "PNG")
+    return encode(photo_array(width, height, seed), "PNG")
 
 
 def photo_gif(width: int = 512, height: int = 384) -> bytes:
-    return _encode(photo_array(width, height), "GIF")
+    return encode(photo_array(width, height), "GIF")
 
 
 def mask_png(
@@ -114,4 +114,4 @@ def mask_png(
     mask = np.zeros((height, width), dtype=np.uint8)
     x0, y0, x1, y1 = rect
     mask[int(height * y0) : int(height * y1), int(width * x0) : int(width * x1)] = 255
-    return _encode(mask, "PNG")
+    return encode(mask, "PNG")
