@@ -172,6 +172,23 @@ def test_a_product_at_the_top_pushes_the_title_to_the_bottom() -> None:
     assert title["top"] > 600
 
 
+def test_a_tall_product_gets_a_vertical_title_column_beside_it() -> None:
+    alpha = np.zeros((1024, 768), np.uint8)
+    alpha[110:950, 300:468] = 255  # tall and central: no room above or below
+    layers = design_title(backdrop("light"), alpha, "夏日清凉新品", "全场满199减50", 0)
+    texts = text_layers(layers)
+    assert {t["direction"] for t in texts} == {"vertical"}
+    for layer in layers:
+        x, y, w, h = layer["left"], layer["top"], layer["width"], layer["height"]
+        assert not alpha[y : y + h, x : x + w].any()
+    assert texts[0]["height"] > 4 * texts[0]["width"]  # a column, not a squeezed line
+
+
+def test_vertical_columns_keep_short_latin_runs_upright() -> None:
+    assert poster.vertical_units("全场满199减50") == ["全", "场", "满", "199", "减", "50"]
+    assert poster.vertical_units("AI 新品2026") == ["AI", "新", "品", "2", "0", "2", "6"]
+
+
 def test_the_n_results_vary_their_style() -> None:
     designs = {
         json.dumps(design_title(backdrop("sunset"), product(), "好物", "推荐", v)) for v in range(3)
