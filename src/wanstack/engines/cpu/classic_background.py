@@ -58,9 +58,13 @@ class ClassicBackground:
     def run(self, request: BackgroundRequest, cancel: CancelToken) -> list[ImageItem]:
         cancel.check()
         items = []
+        guide = None
+        if request.ref_image is not None:
+            size = (request.subject.shape[1], request.subject.shape[0])
+            guide = ReferenceGuide(request.ref_image, size, request.noise_level)
         for index in range(request.n):
             cancel.check()
-            image = self.render_one(request, index, cancel)
+            image = self.render_one(request, index, cancel, guide)
             if request.title:
                 # Seed 002: the titled image, the same image without text, and the text layers.
                 layers = design_title(
@@ -73,7 +77,13 @@ class ClassicBackground:
                 items.append(ImageItem(image=image))
         return items
 
-    def render_one(self, request: BackgroundRequest, index: int, cancel: CancelToken) -> RGBImage:
+    def render_one(
+        self,
+        request: BackgroundRequest,
+        index: int,
+        cancel: CancelToken,
+        guide: ReferenceGuide | None = None,
+    ) -> RGBImage:
         subject = request.subject
         height, width = subject.shape[:2]
         seed = (request.seed + 7919 * index) % (2**31)
@@ -92,10 +102,8 @@ class ClassicBackground:
         background = scene.image.astype(np.float32) / 255.0
         cancel.check()
         # 2. Image guidance, blended with the text by ref_prompt_weight.
-        if request.ref_image is not None:
-            guided = reference_guidance(
-                request.ref_image, (width, height), request.noise_level, seed
-            )
+        if guide is not None:
+            guided = guide.at(seed)
             weight = request.ref_prompt_weight if request.ref_prompt.strip() else 0.0
             background = weight * background + (1.0 - weight) * guided
         # 3. Background edge elements, bottom to top.
@@ -154,25 +162,51 @@ def cover_fit(image: RGBAImage, size: tuple[int, int]) -> RGBAImage:
     return resized[y : y + height, x : x + width]
 
 
-def reference_guidance(ref: RGBAImage, size: tuple[int, int], noise_level: int, seed: int) -> Float:
-    """The reference filling the canvas, loosened as ``noise_level`` rises (0 faithful, 999
-    loosely related: only its palette and light remain). Transparent parts do not guide: they
-    are filled from the visible parts around them."""
-    width, height = size
-    fitted = cover_fit(ref, size)
-    rgb = fitted[..., :3].astype(np.float32) / 255.0
-    alpha = fitted[..., 3].astype(np.float32) / 255.0
-    if alpha.min() < 0.99:
-        rgb = fill_transparent(rgb, alpha)
-    t = noise_level / 999.0
-    if t > 0:
-        sigma = 1.0 + t * 0.06 * min(width, height)
-        blurred = cv2.GaussianBlur(rgb, (0, 0), sigma)
-        mean = rgb.reshape(-1, 3).mean(axis=0)
+class ReferenceGuide:
+    """A reference image prepared once per request: cover-fitted, transparent parts filled from
+    the visible ones, and loosened as ``noise_level`` rises (0 faithful, 999 loosely related:
+    only its palette and light remain). Each result adds its own small colour drift."""
+
+    def __init__(self, ref: RGBAImage, size: tuple[int, int], noise_level: int) -> None:
+        width, height = size
+        fitted = cover_fit(ref, size)
+        rgb = fitted[..., :3].astype(np.float32) / 255.0
+        alpha = fitted[..., 3].astype(np.float32) / 255.0
+        if alpha.min() < 0.99:
+            rgb = fill_transparent(rgb, alpha)
+        self.t = noise_level / 999.0
+        self.mean = rgb.reshape(-1, 3).mean(axis=0)
+        if self.t > 0:
+            blurred = wide_blur(rgb, 1.0 + self.t * 0.06 * min(width, height))
+            rgb = (1 - self.t) * rgb + self.t * 0.6 * blurred
+        self.base = _f32(rgb)
+
+    def at(self, seed: int) -> Float:
+        """The guide for one result."""
+        if self.t <= 0:
+            return _f32(np.clip(self.base, 0.0, 1.0))
         rng = np.random.default_rng(seed)
-        drift = mean + rng.normal(0.0, 0.08 * t, 3).astype(np.float32)
-        rgb = (1 - t) * rgb + t * (0.6 * blurred + 0.4 * drift)
-    return _f32(np.clip(rgb, 0.0, 1.0))
+        drift = self.mean + rng.normal(0.0, 0.08 * self.t, 3).astype(np.float32)
+        return _f32(np.clip(self.base + self.t * 0.4 * drift, 0.0, 1.0))
+
+
+def reference_guidance(ref: RGBAImage, size: tuple[int, int], noise_level: int, seed: int) -> Float:
+    """One result's guide from ``ref`` (see :class:`ReferenceGuide`)."""
+    return ReferenceGuide(ref, size, noise_level).at(seed)
+
+
+def wide_blur(image: Any, sigma: float) -> Float:
+    """A Gaussian blur; wide ones run on a reduced copy and are scaled back up (a blur that wide
+    has no detail a reduction could lose, and it is two orders of magnitude faster at 2048²)."""
+    if sigma < 6.0:
+        return _f32(cv2.GaussianBlur(image, (0, 0), sigma))
+    h, w = image.shape[:2]
+    factor = max(1, min(int(sigma // 3), min(h, w) // 8))
+    small = cv2.resize(
+        image, (max(1, w // factor), max(1, h // factor)), interpolation=cv2.INTER_AREA
+    )
+    small = cv2.GaussianBlur(small, (0, 0), sigma / factor)
+    return _f32(cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR))
 
 
 def fill_transparent(rgb: Float, alpha: Float) -> Float:
@@ -238,14 +272,14 @@ def stage_subject(background: Float, rgb: Float, alpha: Float, scene: Any) -> Fl
     cx, cy = (left + right) / 2.0, float(bottom)
     axes = (max(4, int((right - left) * 0.55)), max(2, int(height * 0.012)))
     cv2.ellipse(shadow, (int(cx), int(cy)), axes, 0, 0, 360, 1.0, -1)
-    shadow = _f32(cv2.GaussianBlur(shadow, (0, 0), max(2.0, axes[1] * 1.5)))
+    shadow = wide_blur(shadow, max(2.0, axes[1] * 1.5))
     # Cast shadow: the silhouette flattened onto the ground, pushed away from the light.
     lx, _ = _light_xy(scene)
     squash = 0.35
     shear = -lx * 0.8
     matrix = np.array([[1, shear, -shear * cy], [0, squash, cy * (1 - squash)]], dtype=np.float32)
     cast = cv2.warpAffine(alpha, matrix, (width, height), flags=cv2.INTER_LINEAR)
-    cast = cv2.GaussianBlur(cast, (0, 0), max(2.0, height * 0.01))
+    cast = wide_blur(cast, max(2.0, height * 0.01))
     darkness = 0.45 * shadow + 0.28 * cast
     out *= 1.0 - np.clip(darkness, 0.0, 0.6)[..., None]
     # Reflection on glossy surfaces: the product mirrored under its base, fading with distance.
@@ -277,6 +311,13 @@ def harmonise_rim(rgb: Float, alpha: Float, background: Float) -> Float:
     rim = (alpha > 0.0) & (alpha < 1.0)
     if not rim.any():
         return rgb
-    ambient = cv2.GaussianBlur(background, (0, 0), 6.0)
-    amount = (0.35 * (1.0 - alpha) * rim)[..., None]
-    return _f32(rgb * (1.0 - amount) + ambient * amount)
+    # Only the rim's neighbourhood needs the blurred scene.
+    ys, xs = np.nonzero(rim)
+    pad = 18
+    y0, y1 = max(0, int(ys.min()) - pad), int(ys.max()) + pad + 1
+    x0, x1 = max(0, int(xs.min()) - pad), int(xs.max()) + pad + 1
+    ambient = cv2.GaussianBlur(background[y0:y1, x0:x1], (0, 0), 6.0)
+    amount = (0.35 * (1.0 - alpha[y0:y1, x0:x1]) * rim[y0:y1, x0:x1])[..., None]
+    out = rgb.copy()
+    out[y0:y1, x0:x1] = rgb[y0:y1, x0:x1] * (1.0 - amount) + ambient * amount
+    return out
