@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from wanstack.engines.cpu import poster
 from wanstack.engines.cpu.scene_render import render_scene
 from wanstack.engines.cpu.scene_vocab import parse_prompt
 
@@ -66,12 +67,7 @@ def main() -> None:
     rows = (len(PROMPTS) + args.cols - 1) // args.cols
     sheet = Image.new("RGB", (args.cols * s, rows * (s + label_h)), (255, 255, 255))
     draw = ImageDraw.Draw(sheet)
-    try:
-        from PIL import ImageFont
-
-        font = ImageFont.truetype("/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc", 13)
-    except OSError:
-        font = None
+    font = poster.font(13)
     for i, prompt in enumerate(PROMPTS):
         spec = parse_prompt(prompt)
         scene = render_scene(spec, (s, s), args.seed + i, args.quality)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import cv2
 import numpy as np
 import pytest
 
-from wanstack.engines.cpu.scene_render import Scene, render_scene
+from wanstack.engines.cpu.scene_render import Footprint, Scene, render_scene
 from wanstack.engines.cpu.scene_vocab import (
     BY_NAME,
     CONCEPTS,
@@ -292,3 +293,123 @@ def test_colour_reaches_the_image() -> None:
     assert b > r + 10
     img = render_scene(parse_prompt("pink studio"), (128, 128), seed=1).image.astype(int)
     assert img[..., 0].mean() > img[..., 1].mean() + 5
+
+
+# ------------------------------------------------------------------ footprint anchoring
+
+
+def _fp(size: int, cx: float, bottom: float, half: float, top: float) -> Footprint:
+    return Footprint(
+        cx=int(size * cx),
+        bottom=int(size * bottom),
+        half_width=int(size * half),
+        top=int(size * top),
+    )
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "pink pastel studio with podium",
+        "pink studio with podium and steps",
+        "beige cube plinth",
+        "wooden tray on linen",
+        "marble podium on a beach at sunset",
+    ],
+)
+@pytest.mark.parametrize(("cx", "bottom"), [(0.5, 0.86), (0.35, 0.7), (0.62, 0.5)])
+def test_stand_is_built_under_the_product(prompt: str, cx: float, bottom: float) -> None:
+    fp = _fp(400, cx, bottom, 0.09, bottom - 0.35)
+    scene = render_scene(parse_prompt(prompt), (400, 400), seed=4, footprint=fp)
+    assert scene.podium is not None, prompt
+    px, top, half = scene.podium
+    assert (px, top) == (fp.cx, fp.bottom)
+    assert half >= 1.15 * fp.half_width
+    assert (scene.floor_x, scene.floor_y) == (fp.cx, fp.bottom)
+
+
+@pytest.mark.parametrize(
+    "prompt", ["white marble tabletop, soft light", "wooden table in a sunny kitchen"]
+)
+@pytest.mark.parametrize("bottom", [0.86, 0.62, 0.45, 0.2])
+def test_table_edge_lies_above_the_product(prompt: str, bottom: float) -> None:
+    fp = _fp(300, 0.5, bottom, 0.1, max(0.0, bottom - 0.3))
+    scene = render_scene(parse_prompt(prompt), (300, 300), seed=9, footprint=fp)
+    assert scene.horizon_y is not None
+    assert 0 < scene.horizon_y < fp.bottom
+    assert (scene.floor_x, scene.floor_y) == (fp.cx, fp.bottom)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["山脉和晚霞", "在沙漠的地面上，远处有植物和落日", "beach at sunset", "lake with forest"],
+)
+@pytest.mark.parametrize("bottom", [0.9, 0.55, 0.3])
+def test_outdoor_horizon_lies_above_the_product(prompt: str, bottom: float) -> None:
+    fp = _fp(256, 0.45, bottom, 0.12, max(0.0, bottom - 0.4))
+    scene = render_scene(parse_prompt(prompt), (256, 256), seed=2, footprint=fp)
+    assert scene.horizon_y is not None
+    assert 0 < scene.horizon_y < fp.bottom
+    assert scene.floor_y == fp.bottom
+
+
+def test_a_low_product_keeps_the_default_layout() -> None:
+    """A product standing where the default floor is changes nothing about the horizon."""
+    for prompt in ("white marble tabletop", "山脉和晚霞"):
+        spec = parse_prompt(prompt)
+        plain = render_scene(spec, (320, 320), seed=6)
+        fp = _fp(320, 0.5, 0.88, 0.1, 0.6)
+        anchored = render_scene(spec, (320, 320), seed=6, footprint=fp)
+        assert anchored.horizon_y == plain.horizon_y
+
+
+def test_without_a_footprint_nothing_changes() -> None:
+    spec = parse_prompt("pink pastel studio with podium")
+    a = render_scene(spec, (300, 240), seed=3)
+    b = render_scene(spec, (300, 240), seed=3, footprint=None)
+    assert np.array_equal(a.image, b.image)
+    assert a.podium is not None and a.podium[0] == 150 and a.floor_x == 150
+    assert a.floor_y == a.podium[1]
+
+
+@pytest.mark.parametrize(
+    "fp",
+    [
+        Footprint(cx=100, bottom=199, half_width=100, top=0),  # fills the frame
+        Footprint(cx=100, bottom=20, half_width=30, top=2),  # sits at the very top
+        Footprint(cx=-50, bottom=500, half_width=0, top=600),  # nonsense: clamped
+    ],
+)
+def test_extreme_footprints_are_clamped(fp: Footprint) -> None:
+    for prompt in ("pink pastel studio with podium", "white marble tabletop", "山脉和晚霞", ""):
+        scene = render_scene(parse_prompt(prompt), (200, 200), seed=1, footprint=fp)
+        assert scene.image.shape == (200, 200, 3)
+        assert 0 <= scene.floor_y < 200 and 0 <= scene.floor_x < 200
+        if scene.horizon_y is not None:
+            assert 0 < scene.horizon_y <= scene.floor_y
+        if scene.podium is not None:
+            assert 0 < scene.podium[2] <= 200
+
+
+def _detail(img: np.ndarray) -> np.ndarray:
+    """Per-pixel high-frequency energy: what elements add to a smooth backdrop."""
+    f = img.astype(np.float32)
+    smooth = cv2.GaussianBlur(f, (0, 0), 6.0)
+    return np.abs(f - smooth).sum(axis=2)
+
+
+def test_elements_stay_out_of_the_products_box() -> None:
+    """Scattered elements avoid the product's box (an off-centre one, where they would
+    otherwise fall): what they add there is a fraction of what they add without a footprint."""
+    size = 400
+    fp = Footprint(cx=120, bottom=330, half_width=60, top=120)
+    box = (slice(fp.top, fp.bottom), slice(fp.cx - fp.half_width, fp.cx + fp.half_width))
+    busy, plain = parse_prompt("confetti and pink petals"), parse_prompt("pink studio")
+    kept, free = [], []
+    for seed in range(6):
+        base = _detail(render_scene(plain, (size, size), seed=seed).image)[box].mean()
+        with_fp = render_scene(busy, (size, size), seed=seed, footprint=fp).image
+        without = render_scene(busy, (size, size), seed=seed).image
+        kept.append(float(_detail(with_fp)[box].mean() - base))
+        free.append(float(_detail(without)[box].mean() - base))
+    assert np.mean(kept) < 0.4 * np.mean(free)

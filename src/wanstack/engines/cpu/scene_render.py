@@ -6,17 +6,24 @@ layers, in float32 RGB (0–1):
 1. **Sky or backdrop** — a time-of-day sky (gradient, sun glow, lit clouds, stars, aurora) or a
    studio backdrop (seamless sweep, gradient, wall, blurred interior, curtain); smooth parts are
    computed at a fraction of the size and upscaled.
-2. **Far terrain** — silhouettes on the horizon with atmospheric perspective: ridged-noise
-   mountains (optional snow caps), dunes, hills, treelines, bamboo, a city skyline (lit windows
-   and bokeh at night).
-3. **Ground** — a material texture (marble veins, wood grain and planks, concrete, terrazzo,
-   linen weave, sand ripples, snow, grass, metal, tile…) warped onto a perspective plane, with
-   depth-of-field blur toward the horizon; glossy materials and water mirror what is above them.
+2. **Far terrain** — mountain ranges, mesas, dunes and hills as a height field seen from the
+   ground, rendered column by column from near to far (voxel-space style) and shaded per pixel:
+   a light and a shadow side from the sun, gullies, snow on high flat parts, haze that separates
+   the ranges in layers; treelines, bamboo, a city skyline (lit windows and bokeh at night).
+3. **Ground** — a material (marble veins, wood boards, concrete with aggregate and stains, stone,
+   terrazzo, linen weave, sand ripples, snow, grass, metal, tile…) evaluated in the plane's own
+   coordinates through the perspective, so it is sharp in front and detail smaller than a pixel
+   fades instead of shimmering; depth of field behind the product; glossy materials and water
+   mirror what is above them; seas and lakes with ripples, glitter and a shoreline.
 4. **Props** — podium, steps, cube, arch, sphere, column, tray — shaded for the light side.
-5. **Elements** — blossoms, flowers, leaves, petals, bokeh, plants, rocks, animals… in depth
-   layers, near and far ones blurred, kept away from the centre where the product goes.
+5. **Elements** — blossoms, flowers, leaves, petals, bokeh, plants, rocks, animals, palms… in
+   depth layers, near and far ones blurred, kept away from where the product goes.
 6. **Light** — key-light falloff, sun beams, warm/cool grade, saturation, vignette; ``v3`` adds
    film grain; everything is dithered before quantising, so gradients do not band.
+
+With a :class:`Footprint` the scene is built around the product: the podium (or steps, cube, tray)
+stands under it with its top where the product's bottom is, the horizon or table edge lies above
+that bottom, and elements stay out of the product's box.
 
 ``quality="v2"`` is the fast renderer; ``"v3"`` renders its smooth layers at higher resolution,
 uses more noise octaves (finer material detail), more and smaller elements, and adds grain.
@@ -70,6 +77,18 @@ class Scene:
     ambient: RGB  #: mean colour of the scene around the product, for rim harmonisation
 
 
+@dataclass(frozen=True)
+class _Stand:
+    """A prop the product stands on: where it is and how it is built."""
+
+    style: str  #: ``podium`` | ``steps`` | ``tray`` | ``cube``
+    cx: int
+    top: int  #: y of the surface the product stands on
+    base: int  #: y where the stand meets the floor
+    rx: int  #: half width (of the upper tier, for steps)
+    heights: tuple[int, ...]  #: tier heights, bottom up
+
+
 @dataclass
 class _Ctx:
     w: int
@@ -85,6 +104,9 @@ class _Ctx:
     sun_rgb: F32 | None = None
     podium: tuple[int, int, int] | None = None
     reflectivity: float = 0.0
+    fp: Footprint | None = None  # the product, when known
+    keep: tuple[int, int, int, int] | None = None  # (x0, y0, x1, y1): elements stay out
+    stand: _Stand | None = None  # the podium (or steps, tray, cube) the product stands on
 
     @property
     def detail(self) -> float:
@@ -172,6 +194,87 @@ def _profile(rng: np.random.Generator, w: int, scale: float, octaves: int, ridge
         total += amp
         amp *= 0.5
     return np.asarray(out / total, dtype=np.float32)
+
+
+_LATTICE = 256
+
+
+def _unbroadcast(a: F32) -> F32:
+    """The smallest array that broadcasts to ``a`` along its stride-0 (broadcast) axes."""
+    index = tuple(
+        slice(0, 1) if stride == 0 and n > 1 else slice(None)
+        for stride, n in zip(a.strides, a.shape, strict=True)
+    )
+    return np.asarray(a[index], np.float32)
+
+
+class _Noise:
+    """Value noise evaluated at arbitrary coordinates: a seeded random lattice sampled with
+    ``cv2.remap`` (bicubic, wrapping). Every octave is rotated and offset at random, so the
+    lattice never shows, and octaves finer than ``foot`` (the size of a pixel in the same units,
+    per row) fade out instead of aliasing — cheap mip-mapping for surfaces in perspective."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.lat = rng.standard_normal((_LATTICE, _LATTICE)).astype(np.float32) * 1.4
+
+    def octave(
+        self, u: F32, v: F32, cell: float, stretch: float = 1.0, angle: float | None = None
+    ) -> F32:
+        """One octave, about zero mean and unit-ish amplitude; ``stretch`` > 1 elongates the
+        features along ``u`` (after the rotation by ``angle``, random when None)."""
+        a = self.rng.uniform(0.0, math.pi) if angle is None else angle
+        ox, oy = self.rng.uniform(0.0, _LATTICE, 2)
+        c, s = math.cos(a) / cell, math.sin(a) / cell
+        u, v = _unbroadcast(u), _unbroadcast(v)
+        x = u * (c / stretch) + (v * (-s / stretch) + ox)
+        y = u * s + (v * c + oy)
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        x = np.ascontiguousarray(np.broadcast_to(x, shape), np.float32)
+        y = np.ascontiguousarray(np.broadcast_to(y, shape), np.float32)
+        # remap keeps integer coordinates in 16 bits: wrap far-away ones onto the lattice
+        for m in (x, y):
+            if m.size and (float(m.min()) < -30000.0 or float(m.max()) > 30000.0):
+                np.mod(m, _LATTICE, out=m)
+        out = cv2.remap(self.lat, x, y, cv2.INTER_CUBIC, borderMode=cv2.BORDER_WRAP)
+        return np.asarray(out, np.float32)
+
+    def spots(self, u: F32, v: F32, cell: float, foot: F32, lo: float, hi: float) -> F32:
+        """Sparse blobs (glints, chips, pores) where one octave exceeds ``lo`` (full at ``hi``),
+        faded out on rows where they would be smaller than about two pixels."""
+        fade = np.clip(cell / (np.maximum(foot, 1e-9) * 2.0) - 1.0, 0.0, 1.0)[:, None]
+        return np.asarray(_smoothstep(lo, hi, self.octave(u, v, cell)) * fade, np.float32)
+
+    def fbm(
+        self,
+        u: F32,
+        v: F32,
+        cell: float,
+        octaves: int,
+        foot: F32 | float = 0.0,
+        gain: float = 0.5,
+        stretch: float = 1.0,
+        angle: float | None = None,
+    ) -> F32:
+        """Fractal sum of octaves from ``cell`` down; ``foot`` (per row, broadcast over the
+        columns) fades out octaves smaller than about three pixels (gone at two)."""
+        shape = np.broadcast_shapes(u.shape, v.shape)
+        out = np.zeros(shape, np.float32)
+        foot_rows = np.broadcast_to(np.asarray(foot, np.float32).reshape(-1), (shape[0],))
+        amp, total = 1.0, 0.0
+        for o in range(octaves):
+            c = cell / 2**o
+            total += amp
+            wgt = np.clip(c / (np.maximum(foot_rows, 1e-9) * 2.0) - 1.0, 0.0, 1.0)
+            rows = np.nonzero(wgt > 0)[0]
+            if rows.size == 0:
+                amp *= gain
+                continue
+            r0, r1 = int(rows[0]), int(rows[-1]) + 1
+            n = self.octave(u[r0:r1], v[r0:r1], c, stretch, angle)
+            out[r0:r1] += n * (wgt[r0:r1, None] * amp)
+            amp *= gain
+        return np.asarray(out / max(total, 1e-6), np.float32)
 
 
 # --------------------------------------------------------------------------------- skies
@@ -302,8 +405,9 @@ def _moon(ctx: _Ctx, hy: int) -> None:
 # ----------------------------------------------------------------------------- backdrops
 
 
-def _backdrop(ctx: _Ctx, edge: int | None) -> None:
-    """Studio and interior backgrounds. ``edge``: table/floor edge (None: seamless sweep)."""
+def _backdrop(ctx: _Ctx, edge: int | None, contact: int | None = None) -> None:
+    """Studio and interior backgrounds. ``edge``: table/floor edge (None: seamless sweep);
+    ``contact``: where the product touches the floor, when known (the sweep turns above it)."""
     spec, rng, w, h = ctx.spec, ctx.rng, ctx.w, ctx.h
     base = _col(spec.backdrop_color)
     lum = float(base.mean())
@@ -336,6 +440,8 @@ def _backdrop(ctx: _Ctx, edge: int | None) -> None:
     if edge is None:
         # seamless sweep: the wall turns into the floor around 62 % of the height
         sweep = 0.6 + rng.uniform(-0.02, 0.02)
+        if contact is not None:
+            sweep = max(0.2, min(sweep, contact / h - 0.14))
         floor_col = (
             _col(spec.surface_color)
             if spec.surface_color
@@ -442,14 +548,20 @@ def _room(ctx: _Ctx, bg: F32, lw: int, lh: int) -> F32:
 
 
 def _arch(ctx: _Ctx, edge: int | None) -> None:
+    """An arch standing against the wall behind the product, framing it."""
     w, h = ctx.w, ctx.h
     bottom = edge if edge is not None else int(h * 0.66)
     aw = int(min(w, h) * 0.5)
-    x0, x1 = w // 2 - aw // 2, w // 2 + aw // 2
+    cx = w // 2
+    if ctx.fp is not None:
+        cx = ctx.fp.cx
+        aw = int(min(max(aw, ctx.fp.half_width * 3.2), w * 0.9))
+        bottom = min(bottom, ctx.stand.base if ctx.stand is not None else ctx.fp.bottom)
+    x0, x1 = cx - aw // 2, cx + aw // 2
     top = int(h * 0.12) + aw // 2
     m = np.zeros((h, w), np.uint8)
     cv2.rectangle(m, (x0, top), (x1, bottom), 255, -1)
-    cv2.ellipse(m, (w // 2, top), (aw // 2, aw // 2), 0, 180, 360, 255, -1, cv2.LINE_AA)
+    cv2.ellipse(m, (cx, top), (aw // 2, aw // 2), 0, 180, 360, 255, -1, cv2.LINE_AA)
     a = m.astype(np.float32) / 255
     base = _col(ctx.spec.prop_color or ctx.spec.backdrop_color)
     tone = _mixc(base, _col((255, 255, 255)), 0.18) if base.mean() < 0.7 else base * 0.9
@@ -465,186 +577,348 @@ def _haze_color(ctx: _Ctx) -> F32:
     return ctx.horizon_rgb if ctx.horizon_rgb is not None else _col((210, 214, 220))
 
 
-def _layer(ctx: _Ctx, ridge: F32, color: F32, bottom: int, grad: float = 0.25) -> None:
-    """Fill from the ridge profile down to ``bottom`` with ``color``, a vertical haze gradient."""
-    top = max(0, int(ridge.min()) - 1)
-    if top >= bottom:
-        return
-    ys = np.arange(top, bottom, dtype=np.float32)[:, None]
-    a = np.clip(ys - ridge[None, :] + 0.5, 0, 1)
-    haze = _haze_color(ctx)
-    t = np.clip((ys - top) / max(1, bottom - top), 0, 1) * grad
-    col = color + (haze - color) * t[..., None]
-    _over(ctx.img, np.asarray(col, np.float32), a, top)
+def _ridged(noise: _Noise, p: F32, q: F32, cell: float, octaves: int, foot: F32, px: float) -> F32:
+    """Ridged multifractal noise, about 0…1: sharp crests where the noise crosses zero, finer
+    ridges only on the crests (each octave weighted by the one before). Octaves from the third on
+    are elongated along ``q`` (depth): gullies and spurs that run down the faces. ``foot`` is the
+    slice spacing along ``q`` (per slice), ``px`` the width of a pixel along ``p``."""
+    out = np.zeros(p.shape, np.float32)
+    weight = np.ones(p.shape, np.float32)
+    amp, total = 1.0, 0.0
+    for o in range(octaves):
+        c = cell / 2.0**o
+        if o < 2:
+            fade = np.clip(c / (foot * 2.5) - 1.0, 0.0, 1.0)[:, None] * min(1.0, c / (px * 3.0))
+            n = noise.octave(p, q, c)
+        else:
+            # elongated 3× along depth: the limit is the slice spacing there, pixels across
+            fade = np.clip(c * 3.0 / (foot * 2.5) - 1.0, 0.0, 1.0)[:, None] * np.clip(
+                c / (px * 2.5) - 1.0, 0.0, 1.0
+            )
+            n = noise.octave(q, p, c, stretch=3.0, angle=noise.rng.uniform(-0.4, 0.4))
+        r = np.clip(1.0 - np.abs(n) * 0.8, 0.0, 1.0) ** 2
+        out += r * weight * (amp * fade)
+        weight = np.clip(r * 1.8, 0.0, 1.0)
+        total += amp
+        amp *= 0.52
+    return np.asarray(out / (total * 0.55), np.float32)
 
 
-def _mountains(ctx: _Ctx, hy: int, params: dict[str, object]) -> None:
+def _terrain_shape(
+    ctx: _Ctx, kind: str, noise: _Noise, p: F32, q: F32, t: F32, foot: F32
+) -> tuple[F32, F32]:
+    """The terrain of ``kind`` on the (across ``p``, depth ``q``) grid: its screen height as a
+    fraction of the sky (per slice × column) and a 0…1 altitude within the local range."""
+    rng = ctx.rng
+    if kind in ("mountains", "canyon"):
+        # three ranges, separated by valleys; the far ones are higher, so they show above.
+        # The ranges raise the ridges, not the ground between them: no wall at a range's foot
+        centres = np.sort(rng.uniform(0.0, 0.2, 3) + np.array([0.04, 0.38, 0.72]))
+        bands = np.max(np.exp(-(((t[:, None] - centres[None, :]) / 0.16) ** 2)), axis=1)
+        amp = 0.14 + 0.32 * t**0.9
+        warp = noise.fbm(p, q, 0.6, 2) * 0.14
+        px = 1.0 / p.shape[1]
+        ridges = _ridged(noise, p + warp, q, 0.45, 9 if ctx.fine else 8, foot, px)
+        # peaks and saddles along every crest (a long ridge is never level); soft saturation,
+        # so that the rare very high crests round off instead of flattening
+        peaks = 0.4 + 0.6 * _smoothstep(-0.7, 0.8, noise.fbm(p, q, 0.2, 2))
+        rel = np.tanh(ridges * peaks * 1.1)
+        if kind == "canyon":
+            # mesas: flat tops and terraced walls
+            rel = np.clip((rel - 0.1) * 1.6, 0.0, 1.0)
+            steps = rel * 4.0
+            rel = (np.floor(steps) + _smoothstep(0.6, 0.95, steps % 1.0)) / 4.0
+        shape = 0.12 + 0.88 * rel * (0.3 + 0.7 * bands)[:, None]
+        return np.asarray(amp[:, None] * shape, np.float32), np.asarray(shape, np.float32)
+    if kind == "dunes":
+        frac = 0.07 + 0.17 * t
+        warp = noise.fbm(p, q, 0.5, 3) * 0.3
+        # crests run obliquely, so that one flank of each dune faces the sun and one is in shade
+        phase = q * 2.2 + p * rng.choice([-1.0, 1.0]) * rng.uniform(1.2, 2.0) + warp
+        saw = phase % 1.0
+        # a gentle windward slope, a steep slip face, a sharp crest
+        prof = np.where(saw < 0.78, saw / 0.78, 1.0 - (saw - 0.78) / 0.22) ** 1.4
+        rel = np.clip(prof * (0.5 + 0.5 * noise.fbm(p, q, 0.7, 2)), 0.0, 1.0)
+        return np.asarray(frac[:, None] * rel, np.float32), np.asarray(rel, np.float32)
+    frac = 0.06 + 0.12 * t  # hills: soft and rolling
+    rel = np.clip(0.55 + noise.fbm(p, q, 0.5, 5, foot) * 0.7, 0.0, 1.0)
+    return np.asarray(frac[:, None] * rel, np.float32), rel
+
+
+def _terrain(ctx: _Ctx, hy: int, kind: str, params: dict[str, object]) -> None:
+    """Far terrain — mountain ranges, mesas, dunes, hills — seen from the ground, rendered
+    column by column from near to far (voxel-space style): every depth slice is a profile, the
+    nearest slice covering a pixel wins. Every pixel is then shaded: the sun lights one side of
+    each ridge and leaves the other in shadow, gullies and rock ribs add detail at pixel scale,
+    high flat parts take snow, and distance and valley haze fade each range into the sky behind
+    it, so the ranges separate in layers."""
     rng, w, spec = ctx.rng, ctx.w, ctx.spec
-    layers = 4 if ctx.fine else 3
+    if hy < 8 or w < 8:
+        return
     tod = spec.time_of_day
-    if params.get("palette") == "red":
-        base = _col((150, 78, 56))
-    elif params.get("palette") == "ice":
-        base = _col((150, 176, 196))
-    elif tod in ("sunset", "dusk"):
-        base = _col((58, 46, 78))
-    elif tod == "night":
-        base = _col((14, 18, 34))
-    elif tod in ("golden", "morning"):
-        base = _col((86, 80, 100))
-    else:
-        base = _col((64, 88, 112))
-    haze = _haze_color(ctx)
-    snow = bool(params.get("snow"))
-    for i in range(layers):
-        far = 1 - i / max(1, layers - 1) if layers > 1 else 0.5
-        amp = hy * (0.42 - 0.2 * (1 - far)) * rng.uniform(0.8, 1.1)
-        prof = _profile(rng, w, w * (0.9 - 0.3 * i / layers), 6 if ctx.fine else 5, ridged=True)
-        env = _profile(rng, w, w * 1.4, 2, ridged=False) * 0.5 + 0.5
-        ridge = hy - amp * np.clip(0.35 + prof * 0.55 + env * 0.35, 0.05, 1.0) + i * hy * 0.04
-        color = _mixc(base, haze, 0.58 * far**1.3 + 0.04)
-        bottom = hy + 2
-        top = max(0, int(ridge.min()) - 1)
-        ys = np.arange(top, bottom, dtype=np.float32)[:, None]
-        a = np.clip(ys - ridge[None, :] + 0.5, 0, 1)
-        # light on the faces: a 2D gully field (noise stretched downhill) lit from the sun side
-        sun_side = 1.0 if (ctx.sun is not None and ctx.sun[0] > w / 2) else -1.0
-        lh_, lw_ = max(4, (bottom - top) // 2), max(4, w // 2)
-        gul = _fbm(rng, lh_, lw_, lw_ / 18, 4 if ctx.fine else 3, stretch=0.45)
-        dx = np.gradient(gul, axis=1) * lw_ / 18
-        slope = np.gradient(_blur(ridge[None, :], w * 0.01)[0])
-        lit_small = np.clip(0.5 + dx * sun_side * 0.5, 0, 1)
-        lit2d = _resize(np.asarray(lit_small, np.float32), w, bottom - top)
-        lit = np.clip(0.5 - slope * sun_side * 0.8, 0, 1)
-        depth = np.clip((ys - ridge[None, :]) / (amp * 0.7), 0, 1)
-        face = 1 + ((lit2d * 0.6 + lit[None, :] * 0.4) - 0.5) * (0.45 - 0.25 * far) * (1 - depth)
-        col = color[None, None, :] * face[..., None]
-        col = col + (haze - col) * (depth * 0.5 * (0.4 + far))[..., None]
-        if snow:
-            line = ridge[None, :] + amp * (0.25 + 0.12 * _profile(rng, w, w / 8, 3, False))[None, :]
-            broken = line + (lit2d - 0.5) * amp * 0.12
-            cap = np.clip((broken - ys) / 2.0, 0, 1)
-            snow_c = _mixc(_col((244, 246, 250)), haze, 0.3 * far)
-            if spec.time_of_day in ("sunset", "golden", "morning"):
-                snow_c = _mixc(snow_c, _col((255, 196, 160)), 0.35)
-            col = col + (snow_c * (0.72 + 0.3 * lit2d[..., None]) - col) * cap[..., None]
-        _over(ctx.img, np.asarray(col, np.float32), a, top)
+    depth = 320 if ctx.fine else 224
+    t = np.linspace(0.0, 1.0, depth, dtype=np.float32)
+    foot = np.full(depth, max(1.6 / depth, 1.0 / w), np.float32)
+    p = np.broadcast_to(((np.arange(w, dtype=np.float32) + 0.5) / w - 0.5)[None, :], (depth, w))
+    q = np.broadcast_to(t[:, None] * 1.6, (depth, w))
+    noise = _Noise(rng)
+    frac, rel = _terrain_shape(ctx, kind, noise, p, q, t, foot)
+    # rise from the ground in front (no wall of one slice), and smooth a little across slices so
+    # that ridges running obliquely stay continuous, not stepped
+    frac = frac * _smoothstep(0.0, 0.12, t)[:, None]
+    frac = np.asarray(cv2.GaussianBlur(frac, (1, 7), 0, sigmaY=1.5), np.float32)
+    y_proj = hy - frac * hy
+    # front to back: the running minimum is the skyline so far; each slice shows the rows
+    # between its own top and that skyline
+    skyline = np.minimum.accumulate(y_proj, axis=0)
+    top_px = np.clip(np.floor(skyline), 0, hy).astype(np.int64)
+    prev = np.vstack([np.full((1, w), hy, np.int64), top_px[:-1]])
+    runs = prev - top_px
+    # rows → slices: expand the run lengths column by column (rows counted from the horizon up)
+    run_len = np.hstack([runs.T, top_px[-1][:, None]])
+    idx = np.repeat(np.tile(np.arange(depth + 1), w), run_len.ravel()).reshape(w, hy)
+    start = np.hstack([np.zeros((w, 1), np.int64), np.cumsum(runs.T, axis=1)])
+    cols = np.arange(w)[:, None]
+    pos = (np.arange(hy)[None, :] - start[cols, idx]) / np.maximum(run_len[cols, idx], 1)
+    top_row = int(np.clip(skyline[-1].min(), 0, hy - 1))
+    idx_t = np.ascontiguousarray(idx.T[::-1][top_row:])  # (rows, w), top down
+    # a pixel low in a run sees the face between its slice and the one in front
+    blend = np.asarray((1.0 - pos.T[::-1][top_row:]) * (idx_t > 0), np.float32)
+    near = np.minimum(idx_t, depth - 1)
+    nearer = np.clip(idx_t - 1, 0, depth - 1)
+    cx = np.arange(w)[None, :]
 
+    def gather(a: F32) -> F32:
+        return np.asarray(a[near, cx] + (a[nearer, cx] - a[near, cx]) * blend, np.float32)
 
-def _dunes(ctx: _Ctx, hy: int) -> None:
-    rng, w = ctx.rng, ctx.w
-    sand = _col(ctx.spec.surface_color or (222, 190, 150))
-    if ctx.spec.time_of_day in ("sunset", "golden", "dusk"):
-        sand = _mixc(sand, _col((236, 150, 100)), 0.3)
-    haze = _haze_color(ctx)
-    for i in range(3):
-        far = 1 - i / 2
-        x = np.arange(w, dtype=np.float32)
-        prof = _profile(rng, w, w * 0.8, 3, False)
-        ridge = hy - hy * (0.06 + 0.06 * (1 - far)) * (0.6 + prof) + i * 2
-        top = max(0, int(ridge.min()) - 1)
-        ys = np.arange(top, hy + 2, dtype=np.float32)[:, None]
-        a = np.clip(ys - ridge[None, :] + 0.5, 0, 1)
-        slope = np.gradient(_blur(ridge[None, :], 6.0)[0])
-        lit = np.clip(0.55 - slope * 3.0, 0.2, 1.0)
-        col = _mixc(sand, haze, 0.55 * far + 0.1)
-        c = col[None, None, :] * (0.8 + 0.3 * lit[None, :, None]) * np.ones_like(ys)[..., None]
-        del x
-        _over(ctx.img, np.asarray(c, np.float32), a, top)
-
-
-def _hills(ctx: _Ctx, hy: int, params: dict[str, object]) -> None:
-    rng, w = ctx.rng, ctx.w
-    base = (
-        _col((96, 138, 78)) if ctx.spec.time_of_day not in ("night", "dusk") else _col((30, 44, 40))
+    # surface normals (world: x right, y up, z away), from the height field's gradient
+    slope_x = gather(np.gradient(frac, axis=1) * w * 0.9)
+    slope_z = gather(np.gradient(frac, axis=0) * (depth / 1.6) * 0.5)
+    r_px = gather(rel)
+    t_px = np.asarray(near - blend, np.float32) / (depth - 1)
+    rows = hy - top_row
+    # pixel-scale relief: gullies and ribs running down the faces (elongated vertically)
+    ys = np.arange(top_row, hy, dtype=np.float32)[:, None]
+    pp = np.broadcast_to(p[:1], (rows, w))
+    vv = np.asarray((hy - ys) / w + t_px * 0.4, np.float32)
+    fine = noise.fbm(pp, vv, 0.01, 2, 1.0 / w)
+    flatness = 1.0 / np.sqrt(1.0 + slope_x**2 + slope_z**2)  # of the large forms (for snow)
+    if kind in ("mountains", "canyon"):
+        gully = noise.fbm(vv, pp, 0.03, 4 if ctx.fine else 3, 1.0 / w, stretch=3.0, angle=0.0)
+        bump = np.gradient(gully, axis=1) * w * 0.006
+        slope_x = slope_x - bump * (0.35 + 0.65 * (1.0 - t_px))
+    else:  # soft ground: ripples and tufts, no rock
+        gully = fine * 0.5
+    nrm_y = 1.0 / np.sqrt(1.0 + slope_x**2 + slope_z**2)
+    nx, nz = -slope_x * nrm_y, -slope_z * nrm_y
+    # the sun: on the side it is in the sky; ahead of us and low at sunset, high by day
+    sun_x = (ctx.sun[0] / w - 0.5) if ctx.sun is not None else 0.3
+    elev = {"day": 0.55, "morning": 0.3, "golden": 0.22, "sunset": 0.14, "dusk": 0.08}.get(tod, 0.6)
+    ahead = {"sunset": 0.8, "dusk": 0.8, "golden": 0.45, "morning": 0.3}.get(tod, -0.35)
+    lx = math.copysign(max(abs(sun_x) * 2.0, 0.9), sun_x if sun_x != 0 else 1.0)
+    ln = math.sqrt(lx * lx + elev * elev + ahead * ahead)
+    diffuse = np.clip((nx * lx + nrm_y * elev + nz * ahead) / ln, 0.0, 1.0)
+    sky_up = nrm_y * 0.5 + 0.5
+    sun_rgb = ctx.sun_rgb if ctx.sun_rgb is not None and tod != "night" else _col((0, 0, 0))
+    strength = {"day": 1.35, "morning": 1.2, "golden": 1.25, "sunset": 1.05, "dusk": 0.5}.get(
+        tod, 0.0
     )
-    if params.get("golden"):
-        base = _col((170, 150, 84))
-    haze = _haze_color(ctx)
-    for i in range(3):
-        far = 1 - i / 2
-        prof = _profile(rng, w, w * 0.7, 3, False)
-        ridge = hy - hy * (0.18 - 0.05 * i) * (0.55 + 0.45 * prof)
-        _layer(ctx, np.asarray(ridge, np.float32), _mixc(base, haze, 0.6 * far + 0.05), hy + 2, 0.2)
+    zenith = np.asarray(ctx.img[max(0, int(hy * 0.15))].mean(axis=0), np.float32)
+    ambient = zenith * 0.85 + _haze_color(ctx) * 0.15
+    # albedo: rock (streaked along the gullies), forest low on gentle slopes, snow high up
+    palette = params.get("palette")
+    if palette == "red":
+        base = _col((168, 88, 58))
+    elif palette == "ice":
+        base = _col((160, 186, 206))
+    elif kind == "dunes":
+        base = _col(spec.surface_color or (222, 184, 136))
+    elif kind == "hills":
+        base = _col((150, 140, 80)) if params.get("golden") else _col((84, 118, 62))
+        if params.get("snow"):
+            base = _col((236, 240, 246))
+    else:
+        base = _col((96, 88, 82))
+    tone = 1.0 + (gully * 0.2 + fine * 0.08 if kind in ("mountains", "canyon") else fine * 0.03)
+    alb = base[None, None, :] * tone[..., None]
+    if kind == "mountains" and palette is None and tod != "night":
+        veg = np.clip((0.5 - r_px - 0.25 * t_px + fine * 0.15) * 5.0, 0.0, 1.0) * np.clip(
+            (nrm_y - 0.55) * 3.0, 0.0, 1.0
+        )
+        alb += (_col((44, 60, 40)) * (1.0 + fine * 0.3)[..., None] - alb) * veg[..., None]
+    if kind == "canyon":
+        strata = np.sin((hy - ys) / max(hy, 1) * 90.0 + gully * 2.0 + t_px * 40.0)
+        alb = alb * (1.0 + strata * 0.08)[..., None]
+    if kind == "mountains" and (params.get("snow") or palette == "ice"):
+        line = 0.6 - 0.38 * t_px + fine * 0.05
+        steep = flatness + gully * 0.08
+        snow = _smoothstep(0.0, 0.05, r_px - line) * _smoothstep(0.62, 0.78, steep)
+        alb += (_col((242, 245, 250)) - alb) * snow[..., None]
+    lit = alb * (
+        sun_rgb[None, None, :] * (diffuse * strength)[..., None]
+        + ambient[None, None, :] * (0.28 + 0.45 * sky_up)[..., None]
+    )
+    # haze: more with distance, and pooled low in the valleys
+    valley = np.exp(-r_px * 4.0) * (0.3 + 0.5 * spec.haze)
+    thick = (0.8 if kind == "dunes" else 1.2) + 1.6 * spec.haze
+    fog = 1.0 - np.exp(-t_px * thick) * (1.0 - valley)
+    fog = np.clip(fog, 0.0, 0.96)
+    col = lit + (ctx.img[top_row:hy] - lit) * fog[..., None]
+    alpha = (idx_t < depth).astype(np.float32)
+    sky_top = skyline[-1]  # antialiased skyline
+    first = np.clip(np.floor(sky_top).astype(np.int64) - top_row, 0, rows - 1)
+    alpha[first, np.arange(w)] = np.where(sky_top < hy, 1.0 - (sky_top - np.floor(sky_top)), 0.0)
+    _over(ctx.img, _blur(np.asarray(col, np.float32), 0.5), alpha, top_row)
 
 
-def _treeline(ctx: _Ctx, hy: int, rounded: bool, palms: bool = False) -> None:
+def _treeline(ctx: _Ctx, hy: int, rounded: bool) -> None:
+    """A forest edge on the horizon in four rows, far to near: conifers with ragged tiers of
+    branches (or round broadleaf crowns), each tree lit on the sun's side, the rows fading into
+    the haze with distance."""
     rng, w, h = ctx.rng, ctx.w, ctx.h
-    night = ctx.spec.time_of_day in ("night", "dusk")
-    base = _col((40, 70, 50)) if not night else _col((12, 20, 22))
-    if ctx.spec.time_of_day == "sunset":
-        base = _col((46, 40, 56))
+    tod = ctx.spec.time_of_day
+    base = _col((38, 62, 42)) if tod not in ("night", "dusk") else _col((12, 20, 22))
+    if tod == "sunset":
+        base = _col((40, 38, 50))
+    sun = ctx.sun_rgb if ctx.sun_rgb is not None else _col((255, 250, 236))
+    lit_gain = {"night": 0.0, "dusk": 0.15, "sunset": 0.35}.get(tod, 0.6)
+    sun_right = ctx.sun is None or ctx.sun[0] >= w / 2
     haze = _haze_color(ctx)
-    for i in range(3):
-        far = 1.0 - i / 2
-        m = np.zeros((h, w), np.uint8)
-        size = h * (0.025 + 0.025 * i)
-        x = -size
+    rows = 4
+    # draw in the band of rows the trees can reach (cheaper than full frames)
+    y0 = max(0, hy - int(h * 0.22))
+    band = min(h, hy + int(h * 0.03)) - y0
+    for i in range(rows):
+        far = 1.0 - i / (rows - 1)
+        shape = np.zeros((band, w), np.uint8)
+        light = np.zeros((band, w), np.uint8)
+        size = h * (0.012 + 0.009 * i)
+        base_y = hy + 1 + int(h * 0.003 * i) - y0
+        x = -size * rng.uniform(0, 1)
         while x < w + size:
-            th = size * rng.uniform(0.6, 1.6)
-            base_y = hy + 2
-            if palms:
-                if rng.uniform() < 0.25:
-                    _palm(m, int(x), base_y, th * 3)
-                x += size * rng.uniform(1.5, 4)
-                continue
+            th = size * rng.uniform(0.7, 1.4)
             if rounded:
-                for _ in range(3):
+                for _ in range(7):
+                    cx = x + rng.normal(0, th * 0.3)
+                    cy = base_y - th * rng.uniform(0.6, 1.3)
+                    r = max(1, int(th * rng.uniform(0.25, 0.45)))
+                    cv2.circle(shape, (int(cx), int(cy)), r, 255, -1, cv2.LINE_AA)
+                    lx = cx + r * (0.35 if sun_right else -0.35)
                     cv2.circle(
-                        m,
-                        (
-                            int(x + rng.uniform(-size / 3, size / 3)),
-                            int(base_y - th * rng.uniform(0.5, 1.0)),
-                        ),
-                        int(th * rng.uniform(0.4, 0.6)),
-                        255,
-                        -1,
-                        cv2.LINE_AA,
+                        light, (int(lx), int(cy - r * 0.3)), int(r * 0.7), 255, -1, cv2.LINE_AA
                     )
                 cv2.rectangle(
-                    m, (int(x - th / 2), int(base_y - th * 0.6)), (int(x + th / 2), base_y), 255, -1
+                    shape,
+                    (int(x - th * 0.45), int(base_y - th * 0.7)),
+                    (int(x + th * 0.45), base_y),
+                    255,
+                    -1,
                 )
             else:
-                # a conifer: tiers of jagged branches narrowing to the tip
-                tiers = 5
+                # a conifer: tiers of drooping branches narrowing to the tip, a ragged outline
+                tiers = int(rng.integers(9, 15))
+                height = th * 2.4
                 left, right = [], []
-                for k in range(tiers + 1):
+                for k in range(tiers):
                     t = k / tiers
-                    yk = base_y - th * 2.2 * t
-                    half = th * 0.42 * (1 - t) ** 0.9 * rng.uniform(0.85, 1.15)
-                    left.append((x - half, yk))
-                    right.append((x + half, yk))
-                    if k < tiers:
-                        yi = yk - th * 2.2 / tiers * 0.45
-                        inner = half * 0.55
-                        left.append((x - inner, yi))
-                        right.append((x + inner, yi))
-                pts = np.array([*left, (x, base_y - th * 2.3), *right[::-1]], np.int32)
-                cv2.fillPoly(m, [pts], 255, cv2.LINE_AA)
-            x += size * rng.uniform(0.2, 0.55)
-        a = m.astype(np.float32) / 255
-        col = _mixc(base, haze, 0.6 * far + 0.05)
-        a = _blur(a, 1.2 * far + 0.5)
-        _over(ctx.img, col, a)
+                    yk = base_y - height * t
+                    half = th * 0.45 * (1 - t) ** 0.85 * rng.uniform(0.75, 1.2)
+                    droop = height / tiers * rng.uniform(0.1, 0.35)
+                    left += [(x - half, yk + droop), (x - half * 0.6, yk - height / tiers * 0.5)]
+                    right += [
+                        (x + half * rng.uniform(0.8, 1.1), yk + droop),
+                        (x + half * 0.6, yk - height / tiers * 0.5),
+                    ]
+                tip = (x + rng.normal(0, th * 0.03), base_y - height * 1.04)
+                pts = np.array([*left, tip, *right[::-1]], np.int32)
+                cv2.fillPoly(shape, [pts], 255, cv2.LINE_AA)
+                side = right if sun_right else left
+                half_pts = np.array([(x, base_y), *side, tip], np.int32)
+                cv2.fillPoly(light, [half_pts], 255, cv2.LINE_AA)
+            x += size * rng.uniform(0.25, 0.6)
+        a = _blur(shape.astype(np.float32) / 255, 0.4 + 0.5 * far)
+        lit = _blur(light.astype(np.float32) / 255, 0.6 + 0.5 * far) * a
+        tone = base * (0.85 + 0.15 * rng.uniform())
+        dark = _mixc(tone, haze, 0.62 * far**1.2 + 0.04)
+        bright = _mixc(tone * (1.0 + lit_gain) + sun * (0.1 * lit_gain), haze, 0.62 * far**1.2)
+        col = dark[None, None, :] + (bright - dark)[None, None, :] * lit[..., None]
+        _over(ctx.img, np.asarray(col, np.float32), a, y0)
 
 
-def _palm(m: npt.NDArray[np.uint8], x: int, base_y: int, height: float) -> None:
-    lean = height * 0.15
-    top = (int(x + lean), int(base_y - height))
-    cv2.line(m, (x, base_y), top, 255, max(2, int(height * 0.04)), cv2.LINE_AA)
-    for k in range(7):
-        ang = math.pi * (1.05 + k * 0.14)
-        ln = height * 0.35
-        end = (int(top[0] + math.cos(ang) * ln), int(top[1] + math.sin(ang) * ln * 0.5 + ln * 0.25))
-        mid = ((top[0] + end[0]) // 2, min(top[1], end[1]) - int(ln * 0.05))
-        cv2.polylines(
-            m,
-            [np.array([top, mid, end], np.int32)],
-            False,
-            255,
-            max(2, int(height * 0.03)),
-            cv2.LINE_AA,
-        )
+def _palms(ctx: _Ctx) -> None:
+    """One or two tall coconut palms at the sides of the frame, leaning in: a curved, ringed
+    trunk and drooping fronds of fine leaflets, dark against the sky on the shade side."""
+    rng, w, h = ctx.rng, ctx.w, ctx.h
+    s = min(w, h)
+    cv = _Canvas(w, h, 1.0)
+    trunk_col = _col((96, 80, 62))
+    leaf_col = (
+        _col((44, 84, 48))
+        if ctx.spec.time_of_day not in ("sunset", "dusk", "night")
+        else (_col((30, 36, 34)))
+    )
+    sides = [-1, 1] if rng.uniform() < 0.5 else [int(rng.choice([-1, 1]))]
+    for side in sides:
+        base_x = w * (0.5 + side * rng.uniform(0.42, 0.5))
+        if _in_keep(ctx, base_x, h * 0.9, s * 0.05):
+            continue
+        base_y = h * rng.uniform(0.96, 1.02)
+        height = h * rng.uniform(0.62, 0.8)
+        lean = -side * s * rng.uniform(0.12, 0.22)
+        t = np.linspace(0.0, 1.0, 24)
+        xs = base_x + lean * t**1.6
+        ys = base_y - height * t
+        width = s * (0.03 - 0.014 * t)
+        left = np.stack([xs - width / 2, ys], -1)
+        right = np.stack([xs + width / 2, ys], -1)
+        trunk = np.vstack([left, right[::-1]]).astype(np.int32)
+        cv.draw(lambda im, c, p=trunk: cv2.fillPoly(im, [p], c, cv2.LINE_AA), trunk_col)
+        for k in range(1, 24, 2):  # growth rings
+            ring = np.array([left[k], right[k]], np.int32)
+            cv.draw(
+                lambda im, c, p=ring: cv2.polylines(im, [p], False, c, 1, cv2.LINE_AA),
+                trunk_col * 0.7,
+            )
+        top = (float(xs[-1]), float(ys[-1]))
+        for k in range(11):
+            ang = -math.pi / 2 + (k - 5) * 0.36 + rng.uniform(-0.1, 0.1)
+            fore = rng.uniform(0.55, 1.0)  # fronds pointing at us look shorter
+            ln = s * rng.uniform(0.2, 0.28) * fore
+            droop = ln * rng.uniform(0.4, 0.8)
+            u = np.linspace(0.0, 1.0, 28)
+            px = top[0] + math.cos(ang) * ln * u * 1.25
+            py = top[1] + math.sin(ang) * ln * u * 0.6 + droop * u**2
+            dx, dy = np.gradient(px), np.gradient(py)
+            norm = np.hypot(dx, dy) + 1e-6
+            tone = leaf_col * rng.uniform(0.85, 1.12)
+            for j in range(1, 28):
+                lf = s * 0.075 * math.sin(math.pi * min(1.0, u[j] * 1.05)) ** 0.6 * fore
+                for sgn in (-1, 1):
+                    nx, ny = -dy[j] / norm[j] * sgn, dx[j] / norm[j] * sgn
+                    # leaflets hang: out from the midrib and down
+                    ex = px[j] + (nx * 0.55 + dx[j] / norm[j] * 0.35) * lf
+                    ey = py[j] + (ny * 0.55 + 0.75) * lf * rng.uniform(0.8, 1.1)
+                    half = max(0.8, s * 0.0035)
+                    leaflet = np.array(
+                        [
+                            [px[j] - dx[j] / norm[j] * half, py[j] - dy[j] / norm[j] * half],
+                            [px[j] + dx[j] / norm[j] * half, py[j] + dy[j] / norm[j] * half],
+                            [ex, ey],
+                        ],
+                        np.int32,
+                    )
+                    cv.draw(
+                        lambda im, c, p=leaflet: cv2.fillPoly(im, [p], c, cv2.LINE_AA),
+                        tone * (0.8 if sgn > 0 else 1.0),
+                    )
+            spine = np.stack([px, py], -1).astype(np.int32)
+            cv.draw(
+                lambda im, c, p=spine: cv2.polylines(
+                    im, [p], False, c, max(1, int(s * 0.003)), cv2.LINE_AA
+                ),
+                tone * 0.8,
+            )
+    cv.composite(ctx.img, 0.5)
 
 
 def _bamboo(ctx: _Ctx, hy: int) -> None:
@@ -714,140 +988,254 @@ def _city(ctx: _Ctx, hy: int, lights: bool) -> None:
 # --------------------------------------------------------------------------- materials
 
 
-def _material(ctx: _Ctx, pattern: str, tw: int, th: int) -> F32:
-    """A tileable-looking material texture, (th, tw, 3) float32, in plane space."""
+@dataclass
+class _Plane:
+    """Screen rows ``y0:h`` of a ground plane seen in perspective, with its coordinates.
+
+    Units: 1 = the width of the frame at the bottom row; ``v`` is the distance (1 at the bottom
+    row, growing toward the vanishing line ``yv``); ``foot`` is the size of a pixel in those units,
+    per row, for fading out detail that would alias."""
+
+    y0: int
+    yv: float
+    u: F32  #: (rows, w) across
+    v: F32  #: (rows, 1) depth
+    foot: F32  #: (rows,)
+
+
+def _plane(w: int, h: int, y0: int, yv: float, cx: float) -> _Plane:
+    ys = np.arange(y0, h, dtype=np.float32) + 0.5
+    z = (h - yv) / np.maximum(ys - yv, 0.5)
+    xs = (np.arange(w, dtype=np.float32) + 0.5 - cx) / w
+    u = np.asarray(xs[None, :] * z[:, None], np.float32)
+    # a pixel is z/w wide and z²/(h - yv) deep: fade detail by the geometric mean (the far rows,
+    # where that still aliases a little along depth, are out of focus anyway)
+    foot = np.asarray(np.sqrt(z / w * z * z / max(h - yv, 1.0)), np.float32)
+    return _Plane(y0, yv, u, np.asarray(z[:, None], np.float32), foot)
+
+
+def _aa_line(dist: F32, width: float, foot: F32) -> F32:
+    """Coverage 0…1 of a line of ``width`` at distance ``dist``, antialiased by the per-row pixel
+    size ``foot`` and fading (not aliasing) once thinner than a pixel."""
+    f = foot[:, None] if foot.ndim == 1 else foot
+    soft = np.maximum(f, 1e-6)
+    cover = np.clip((width * 0.5 - dist) / soft + 0.5, 0.0, 1.0)
+    return np.asarray(cover * np.clip(width / soft, 0.0, 1.0), np.float32)
+
+
+def _surface(ctx: _Ctx, pattern: str, pl: _Plane) -> F32:
+    """The floor's material at every pixel of the plane, (rows, w, 3): evaluated in plane
+    coordinates, so it is as sharp at the front as far away, and detail finer than a pixel fades
+    out instead of shimmering."""
     rng, spec = ctx.rng, ctx.spec
-    oct_ = 6 if ctx.fine else 4
+    noise = _Noise(rng)
+    u, v, foot = pl.u, pl.v, pl.foot
+    vv = np.broadcast_to(v, u.shape)
     base = _col(spec.surface_color or (236, 233, 228))
-    y = np.arange(th, dtype=np.float32)[:, None] / tw
-    x = np.arange(tw, dtype=np.float32)[None, :] / tw
+    fine = 1 if ctx.fine else 0  # v3: one more octave of fine detail
+
+    def tint(t: F32) -> F32:
+        return np.asarray(base[None, None, :] * t[..., None], np.float32)
+
     if pattern == "marble":
-        n = _fbm(rng, th, tw, tw / 3, oct_ + 1, gain=0.55)
-        n2 = _fbm(rng, th, tw, tw / 6, oct_, gain=0.5)
-        t = np.sin((x * 2.2 + y * 1.1) * 6.0 + n * 3.2)
-        veins = np.abs(t) ** 0.25
-        fine = np.abs(np.sin((x * 1.3 - y * 2.0) * 14.0 + n2 * 5.0)) ** 0.18
-        v = (1 - veins) * 0.7 + (1 - fine) * 0.3
+        # veins: where noise stretched along the grain crosses zero — long, wavy lines that
+        # branch now and then — in a few scales (bold ones, then finer and fainter), each
+        # fading in and out along its length, with a soft halo around the bold ones
+        ang = rng.uniform(0.3, 0.8)
+        wu = u + noise.fbm(u, vv, 0.25, 3, foot) * 0.05
+        wv = vv + noise.fbm(u, vv, 0.25, 3, foot) * 0.05
+        amount = np.zeros(u.shape, np.float32)
+        for cell, width, amp in ((0.5, 0.008, 0.8), (0.25, 0.004, 0.6), (0.12, 0.0025, 0.45)):
+            n = noise.octave(wu, wv, cell, stretch=3.0, angle=ang + rng.uniform(-0.3, 0.3))
+            dist = np.abs(n) * (cell / 1.6)
+            along = _smoothstep(-0.5, 0.6, noise.octave(u, vv, cell * 2.0))
+            line = _aa_line(dist, width, foot) + np.exp(-dist / (width * 3.0)) * 0.3
+            amount += line * along * amp
+        cloud = noise.fbm(u, vv, 0.3, 4, foot, gain=0.6)
         accent = _col(_accent(spec)) if base.mean() > 0.5 else _col((200, 196, 190))
-        cloud = 1 + _fbm(rng, th, tw, tw / 2.5, 3) * 0.035
-        return np.asarray(
-            base * cloud[..., None] + (accent - base) * np.clip(v * 1.1, 0, 1)[..., None] * 0.55,
-            np.float32,
-        )
+        img = tint(1.0 + cloud * 0.025)
+        img += (accent - img) * np.clip(amount, 0.0, 0.9)[..., None]
+        return img
     if pattern == "wood":
-        grain = _fbm(rng, th, tw, tw / 4, oct_, stretch=0.12)  # long along depth
-        fine = _fbm(rng, th, tw, tw / 60, 2, stretch=0.1)
-        rings = np.sin(x * 90 + grain * 5.0) * 0.5 + 0.5
-        tone = 0.86 + 0.12 * rings + fine * 0.04
-        planks = 5 + int(rng.integers(0, 3))
-        px = (x[0] * planks) % 1.0
-        gap = np.clip(np.minimum(px, 1 - px) * tw / planks / 1.2, 0, 1)
-        ptone = rng.uniform(0.92, 1.08, planks + 1).astype(np.float32)
-        pid = np.minimum((x[0] * planks).astype(np.int64), planks)
-        img = (
-            base[None, None, :]
-            * (tone * (ptone[pid][None, :]) * (0.7 + 0.3 * gap[None, :]))[..., None]
-        )
-        return np.asarray(img, np.float32)
+        # boards running across the frame, each with its own tone, grain and joints
+        plank = 0.11
+        pid = np.floor(vv / plank)
+        key = (pid.astype(np.int64) * 7) % _LATTICE
+        ptone = noise.lat[key, 3] * 0.04
+        shift = noise.lat[key, 5] * 3.0
+        grain = noise.fbm(u + shift, vv, 0.25, 4 + fine, foot, stretch=8.0, angle=0.0)
+        # growth rings cut lengthwise: thin dark latewood lines, wavy, bunching up in places
+        phase = vv / plank * 6.0 + grain * 3.0 + shift
+        dist = (0.5 - np.abs(phase % 1.0 - 0.5)) * (plank / 6.0)
+        late = _aa_line(dist, 0.0025, foot) * 0.6 + np.exp(-dist / 0.004) * 0.25
+        fibre = noise.fbm(u + shift, vv, 0.03, 2 + fine, foot, stretch=12.0, angle=0.0)
+        t = 0.97 - late * 0.16 + fibre * 0.05 + ptone + grain * 0.03
+        gap = _aa_line((0.5 - np.abs((vv / plank) % 1.0 - 0.5)) * plank, 0.0018, foot)
+        # butt joints: each board is cut at its own places along its length
+        joint = (0.5 - np.abs((u * 0.7 + shift) % 1.0 - 0.5)) / 0.7
+        cut = _aa_line(joint, 0.0018, foot) * 0.7
+        return tint(t * (1.0 - 0.5 * np.maximum(gap, cut)))
     if pattern in ("concrete", "plain", "paper"):
-        amt = {"concrete": 0.08, "plain": 0.02, "paper": 0.025}[pattern]
-        n = _fbm(rng, th, tw, tw / 5, oct_ + 1, gain=0.6) * amt
-        img = base[None, None, :] * (1 + n)[..., None]
+        amt = {"concrete": 1.0, "plain": 0.25, "paper": 0.3}[pattern]
+        mottle = noise.fbm(u, vv, 0.35, 4, foot, gain=0.55)
+        t = 1.0 + mottle * 0.05 * amt
         if pattern == "concrete":
-            k = int(tw * th / 900)
-            sx, sy = rng.integers(0, tw, k), rng.integers(0, th, k)
-            img[sy, sx] *= rng.uniform(0.8, 0.95, k).astype(np.float32)[:, None]
-        return np.asarray(img, np.float32)
+            stains = _smoothstep(-0.2, 1.4, noise.fbm(u, vv, 0.25, 5, foot, gain=0.6))
+            agg = noise.fbm(u, vv, 0.006, 2 + fine, foot)
+            pores = _smoothstep(1.2, 1.7, noise.fbm(u, vv, 0.0025, 1, foot))
+            specks = _smoothstep(1.2, 1.7, noise.fbm(u, vv, 0.0035, 1, foot))
+            t = t - stains * 0.06 + agg * 0.06 - pores * 0.25 + specks * 0.08
+            img = tint(t)
+            warm = _col((150, 140, 124)) * float(base.mean() / 0.62)
+            img += (warm - img) * (stains * 0.15)[..., None]
+            return img
+        if pattern == "paper":
+            t = t + noise.fbm(vv, u, 0.01, 2, foot, stretch=4.0) * 0.012
+        return tint(t)
+    if pattern == "stone":
+        # a weathered rock slab: broad bumps lit from the light's side, grit, a few long cracks
+        bumps = noise.fbm(u, vv, 0.3, 4, foot, gain=0.55)
+        relief = np.gradient(bumps, axis=1) * (ctx.w * 0.02) * (-spec.light_side or 0.5)
+        crack = noise.octave(u, vv, 0.35, stretch=3.0)
+        lines = _aa_line(np.abs(crack) * (0.35 / 1.6), 0.0018, foot) * _smoothstep(
+            0.0, 0.8, noise.fbm(u, vv, 0.5, 2)
+        )
+        grit = noise.fbm(u, vv, 0.006, 2 + fine, foot)
+        pits = noise.spots(u, vv, 0.004, foot, 1.3, 1.8)
+        img = tint(1.0 + bumps * 0.07 + relief * 0.05 + grit * 0.07 - pits * 0.2)
+        return np.asarray(img * (1.0 - 0.4 * lines)[..., None], np.float32)
     if pattern == "terrazzo":
-        img = base[None, None, :] * (1 + _fbm(rng, th, tw, tw / 6, 3) * 0.02)[..., None]
-        img = np.ascontiguousarray(img, dtype=np.float32)
-        cols = [
-            _mixc(base, _col(c), 0.6)
-            for c in ((60, 60, 64), (200, 120, 90), (150, 150, 140), (230, 200, 160))
-        ]
-        for _ in range(int(tw * th / 350)):
-            c = cols[int(rng.integers(0, len(cols)))]
-            r = max(1, int(rng.uniform(0.004, 0.008) * tw))
-            pts = (rng.uniform(-1, 1, (5, 2)) * r + rng.uniform((0, 0), (tw, th))).astype(np.int32)
-            cv2.fillPoly(img, [pts], tuple(float(v) for v in c), cv2.LINE_AA)
+        t = 1.0 + noise.fbm(u, vv, 0.3, 3, foot) * 0.02 + noise.fbm(u, vv, 0.004, 1, foot) * 0.02
+        img = tint(t)
+        chips = ((60, 60, 64), (196, 118, 92), (150, 150, 140), (232, 204, 166), (120, 132, 120))
+        for k, c in enumerate(chips):
+            edge = noise.spots(u, vv, 0.009 if k % 2 else 0.014, foot, 1.35, 1.6)
+            shade = _mixc(base, _col(c), 0.75) * (1.0 + noise.octave(u, vv, 0.03) * 0.05)[..., None]
+            img += (shade - img) * edge[..., None]
         return img
     if pattern in ("linen", "velvet", "silk", "leather"):
         if pattern == "linen":
-            p = max(2.0, tw / 420)
-            wx = np.sin(x * tw * math.pi / p) * np.sin(y * tw * math.pi / p)
-            th_n = _fbm(rng, th, tw, tw / 80, 2, stretch=8.0) + _fbm(
-                rng, th, tw, tw / 80, 2, stretch=0.125
-            )
-            t = 1 + wx * 0.03 + th_n * 0.03
+            period = 0.004 if not ctx.fine else 0.0028
+            fade = np.clip(period / (foot * 4.0) - 1.0, 0.0, 1.0)[:, None]
+            weave = np.sin(u * (math.pi / period)) * np.sin(vv * (math.pi / period))
+            # uneven weft threads (horizontal in the picture) and soft creases
+            slub = noise.fbm(u, vv, 0.012, 2, foot, stretch=4.0, angle=0.0)
+            fleck = noise.fbm(u, vv, 0.007, 1 + fine, foot)
+            wrinkle = noise.fbm(u, vv, 0.25, 3, foot)
+            t = 1.0 + weave * 0.05 * fade + slub * 0.025 + fleck * 0.025 + wrinkle * 0.04
         elif pattern == "velvet":
-            n = _fbm(rng, th, tw, tw / 3, 3)
-            t = 0.85 + 0.25 * _smoothstep(-0.8, 0.8, n)
+            # soft folds catching a sheen, and the fine pile
+            n = noise.fbm(u, vv, 0.6, 3, foot, stretch=2.0)
+            pile = noise.fbm(u, vv, 0.006, 1 + fine, foot)
+            t = 0.88 + 0.16 * _smoothstep(-0.8, 0.9, n) ** 2 + pile * 0.03
         elif pattern == "silk":
-            n = _fbm(rng, th, tw, tw / 2, 3)
-            t = 0.9 + 0.15 * np.sin(n * 6 + x * 4)
+            n = noise.fbm(u, vv, 0.45, 3, foot, stretch=2.5)
+            t = 0.88 + 0.16 * np.sin(n * 5.0 + u * 3.0) ** 2
         else:
-            t = 1 + _fbm(rng, th, tw, tw / 150, 3) * 0.06
-        return np.asarray(base[None, None, :] * t[..., None], np.float32)
+            cells = 1.0 - np.abs(noise.fbm(u, vv, 0.006, 2 + fine, foot)) * 1.5
+            t = 1.0 + noise.fbm(u, vv, 0.3, 3, foot) * 0.05 - np.clip(cells, 0.0, 1.0) * 0.06
+        return tint(t)
     if pattern == "sand":
-        n = _fbm(rng, th, tw, tw / 4, 3)
-        rip = np.sin(y * 150 + x * 12 + n * 5.0)
-        grain = _fbm(rng, th, tw, 3, 1) * 0.03
-        return np.asarray(
-            base[None, None, :] * (1 + rip * 0.05 + grain + n * 0.03)[..., None], np.float32
-        )
+        warp = noise.fbm(u, vv, 0.25, 3, foot) * 0.05
+        phase = (vv + u * 0.1 + warp * 0.5) / 0.02
+        rip = np.sin(phase * 2.0 * math.pi)
+        fade = np.clip(0.018 / (foot * 4.0) - 0.5, 0.0, 1.0)[:, None]
+        grains = noise.fbm(u, vv, 0.0025, 1 + fine, foot)
+        glint = noise.spots(u, vv, 0.0022, foot, 1.6, 2.0)
+        tone = noise.fbm(u, vv, 0.3, 3, foot)
+        t = 1.0 + rip * 0.025 * fade * (0.5 + 0.5 * tone) + grains * 0.05 + tone * 0.04
+        return tint(t + glint * 0.25)
     if pattern in ("snow", "ice"):
-        n = _fbm(rng, th, tw, tw / 4, oct_)
-        img = base[None, None, :] * (1 + n * 0.035)[..., None]
-        img = img + (_col((200, 214, 236)) - img) * np.clip(-n * 0.3, 0, 0.3)[..., None]
+        n = noise.fbm(u, vv, 0.3, 4, foot)
+        img = tint(1.0 + n * 0.03)
+        img += (_col((196, 212, 236)) - img) * np.clip(-n * 0.35, 0.0, 0.35)[..., None]
         if pattern == "ice":
-            cr = np.abs(_fbm(rng, th, tw, tw / 6, 3)) < 0.03
-            img[cr] = img[cr] * 1.06
-        return np.asarray(img, np.float32)
-    if pattern == "grass":
-        n = _fbm(rng, th, tw, tw / 5, 3)
-        blades = _fbm(rng, th, tw, 2.5, 1, stretch=0.35)
-        t = 0.85 + n * 0.1 + blades * 0.12
-        img = base[None, None, :] * t[..., None]
-        img = img + (_col((150, 170, 80)) - img) * np.clip(n * 0.3, 0, 0.3)[..., None]
-        lum = img.mean(axis=2, keepdims=True)
-        return np.asarray(lum + (img - lum) * 0.8, np.float32)
-    if pattern == "metal":
-        n = _fbm(rng, th, tw, tw / 30, 3, stretch=20.0)
-        return np.asarray(base[None, None, :] * (1 + n * 0.05)[..., None], np.float32)
-    if pattern == "tile":
-        k = 6
-        gx = (x[0] * k) % 1.0
-        gy = (y[:, 0] * k) % 1.0
-        g = np.minimum(np.minimum(gx, 1 - gx)[None, :], np.minimum(gy, 1 - gy)[:, None]) * tw / k
-        grout = 1 - 0.15 * (1 - np.clip(g / 1.5, 0, 1))
-        return np.asarray(base[None, None, :] * grout[..., None], np.float32)
-    if pattern == "pebbles":
-        img = np.ascontiguousarray(base[None, None, :] * np.full((th, tw, 1), 0.6, np.float32))
-        for _ in range(int(tw * th / 500)):
-            r = int(rng.uniform(0.01, 0.025) * tw)
-            c = base * rng.uniform(0.75, 1.15)
-            cv2.ellipse(
-                img,
-                (int(rng.uniform(0, tw)), int(rng.uniform(0, th))),
-                (r, int(r * 0.75)),
-                float(rng.uniform(0, 180)),
-                0,
-                360,
-                tuple(float(v) for v in c),
-                -1,
-                cv2.LINE_AA,
-            )
+            crack = _aa_line(np.abs(noise.fbm(u, vv, 0.2, 3, foot)), 0.006, foot * 2.0)
+            img += (_col((250, 252, 255)) - img) * (crack * 0.5)[..., None]
+        else:
+            glint = noise.spots(u, vv, 0.003, foot, 1.8, 2.2)
+            img += glint[..., None] * 0.2
         return img
-    if pattern == "bamboo":
-        k = 40
-        gx = (x[0] * k) % 1.0
-        t = 0.88 + 0.12 * np.sin(gx * math.pi)
-        return np.asarray(
-            base[None, None, :] * np.broadcast_to(t[None, :], (th, tw))[..., None], np.float32
+    if pattern == "grass":
+        # a lawn seen from standing height: fine speckle of blades and gaps, clumps, patches
+        blades = noise.fbm(u, vv, 0.009, 2 + fine, foot)
+        gaps = noise.spots(u, vv, 0.006, foot, 0.9, 1.5)
+        clumps = noise.fbm(u, vv, 0.03, 2, foot)
+        patch = noise.fbm(u, vv, 0.25, 3, foot)
+        t = 0.86 + blades * 0.14 - gaps * 0.25 + clumps * 0.08 + patch * 0.08
+        img = tint(t)
+        img += (_col((140, 150, 80)) - img) * np.clip(patch * 0.25, 0.0, 0.25)[..., None]
+        return img
+    if pattern == "metal":
+        n = noise.fbm(u, vv, 0.02, 3, foot, stretch=30.0, angle=0.0)
+        return tint(1.0 + n * 0.04 + noise.fbm(u, vv, 0.4, 2, foot) * 0.03)
+    if pattern == "tile":
+        size = 0.25
+        gx = np.abs((u / size) % 1.0 - 0.5)
+        gy = np.abs((vv / size) % 1.0 - 0.5)
+        grout = np.maximum(
+            _aa_line(0.5 - gx, 0.012, foot / size), _aa_line(0.5 - gy, 0.012, foot / size)
         )
-    if pattern == "water":
-        return np.asarray(np.broadcast_to(base, (th, tw, 3)), np.float32).copy()
-    return np.asarray(np.broadcast_to(base, (th, tw, 3)), np.float32).copy()
+        tid = (np.floor(u / size) * 13 + np.floor(vv / size) * 7).astype(np.int64) % _LATTICE
+        t = 1.0 + noise.lat[tid, 11] * 0.012 + noise.fbm(u, vv, 0.2, 2, foot) * 0.01
+        return tint(t * (1.0 - 0.14 * grout))
+    if pattern == "pebbles":
+        return _pebbles(ctx, pl, base)
+    if pattern == "bamboo":
+        period = 0.03
+        x = (u / period) % 1.0
+        fade = np.clip(period / (foot * 3.0) - 0.5, 0.0, 1.0)[:, None]
+        t = 1.0 - (0.1 * (1.0 - np.sin(x * math.pi)) ** 2) * fade
+        t += noise.fbm(vv, u, 0.05, 2, foot, stretch=8.0, angle=0.0) * 0.04
+        return tint(t)
+    return tint(1.0 + noise.fbm(u, vv, 0.35, 3, foot) * 0.012)
+
+
+def _pebbles(ctx: _Ctx, pl: _Plane, base: F32) -> F32:
+    """Rounded, shaded stones drawn once into a tile and laid over the plane."""
+    rng = ctx.rng
+    n = 384 if ctx.fine else 256
+    tile = np.ascontiguousarray(np.broadcast_to(base * 0.55, (n, n, 3)), np.float32)
+    for _ in range(int(n * n / 260)):
+        r = int(rng.uniform(0.03, 0.06) * n)
+        x, y = int(rng.uniform(0, n)), int(rng.uniform(0, n))
+        c = base * rng.uniform(0.75, 1.15) * np.array(rng.uniform(0.95, 1.05, 3), np.float32)
+        axes = (r, int(r * rng.uniform(0.65, 0.9)))
+        ang = float(rng.uniform(0, 180))
+        for dx in (-n, 0, n):  # wrap the stones around the tile's edges
+            for dy in (-n, 0, n):
+                centre = (x + dx, y + dy)
+                cv2.ellipse(tile, centre, axes, ang, 0, 360, (0.0, 0.0, 0.0), -1, cv2.LINE_AA)
+                cv2.ellipse(
+                    tile,
+                    centre,
+                    (max(1, axes[0] - 2), max(1, axes[1] - 2)),
+                    ang,
+                    0,
+                    360,
+                    tuple(float(v) for v in c),
+                    -1,
+                    cv2.LINE_AA,
+                )
+                hl = (x + dx - r // 4, y + dy - r // 4)
+                cv2.ellipse(
+                    tile,
+                    hl,
+                    (max(1, r // 2), max(1, r // 3)),
+                    ang,
+                    0,
+                    360,
+                    tuple(float(v) for v in _mixc(c, _col((255, 255, 255)), 0.12)),
+                    -1,
+                    cv2.LINE_AA,
+                )
+    soft = np.asarray(cv2.GaussianBlur(tile, (0, 0), n / 160), np.float32)
+    period = 0.45  # plane units per tile
+    mx = np.mod(pl.u / period * n, n).astype(np.float32)
+    my = np.mod(np.broadcast_to(pl.v, pl.u.shape) / period * n, n).astype(np.float32)
+    return np.asarray(
+        cv2.remap(soft, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_WRAP), np.float32
+    )
 
 
 def _accent(spec: SceneSpec) -> RGB:
@@ -860,46 +1248,48 @@ def _accent(spec: SceneSpec) -> RGB:
     return (150, 148, 150)
 
 
+def _vanishing(ctx: _Ctx, y0: int) -> float:
+    """The vanishing line of a floor whose back edge is at ``y0``: the horizon itself outdoors,
+    above a table's back edge indoors (the table ends about three distances away)."""
+    if ctx.spec.layout == "outdoor":
+        return float(y0)
+    return y0 - (ctx.h - y0) / 2.6
+
+
 def _ground(ctx: _Ctx, y0: int) -> None:
-    """The floor or tabletop from ``y0`` to the bottom, in perspective."""
+    """The floor or tabletop from ``y0`` to the bottom, in perspective: its material, the light
+    pool around the product, depth of field behind the product, distance haze outdoors and the
+    mirror image of what stands above it on glossy floors."""
     spec, w, h = ctx.spec, ctx.w, ctx.h
     ph = h - y0
     if ph <= 1:
         return
     pattern = spec.surface or "plain"
-    scale = 1.5 if ctx.fine else 1.0
-    tw = max(32, int(w * scale))
-    th = max(16, int(tw * 0.65))
-    tex = _material(ctx, pattern, tw, th)
-    cx = w / 2
-    a, b = w * 0.62, w * 1.7
-    src = np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float32)
-    dst = np.array([[cx - a, 0], [cx + a, 0], [cx + b, ph], [cx - b, ph]], np.float32)
-    m = cv2.getPerspectiveTransform(src, dst)
-    plane = np.asarray(
-        cv2.warpPerspective(tex, m, (w, ph), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT),
-        np.float32,
-    )
-    yy = (np.arange(ph, dtype=np.float32) / max(1, ph))[:, None]
-    xx = np.arange(w, dtype=np.float32)[None, :] / w
-    # depth of field: the far part of the plane is out of focus
-    dof = 0.6 if "+sharp" in spec.moods else (1.4 if "+dof" in spec.moods else 1.0)
-    if spec.layout != "outdoor" or pattern not in ("water",):
-        blurred = _fast_blur(plane, max(1.0, w * 0.006 * dof))
-        wgt = np.clip(1 - yy / 0.45, 0, 1) ** 1.5
-        plane += (blurred - plane) * wgt[..., None]
-    # light: a pool in the middle, falling off toward the front and the sides
-    pool = np.exp(-((xx - 0.5 - spec.light_side * 0.1) ** 2) / 0.22 - ((yy - 0.35) ** 2) / 0.5)
+    pl = _plane(w, h, y0, _vanishing(ctx, y0), w / 2)
+    plane = _surface(ctx, pattern, pl)
+    rows = (np.arange(ph, dtype=np.float32) + 0.5)[:, None]
+    yy = rows / ph
+    xx = (np.arange(w, dtype=np.float32) + 0.5)[None, :] / w
+    # depth of field: in focus where the product stands, softer the farther behind it
+    focus = ctx.floor_y if ctx.fp is not None else int(h * 0.86)
+    dof = 0.5 if "+sharp" in spec.moods else (1.6 if "+dof" in spec.moods else 1.0)
+    strength = (0.006 if spec.layout == "outdoor" else 0.011) * dof * w
+    coc = np.clip((focus - y0 - rows[:, 0]) / max(h - pl.yv, 1.0), 0.0, None) * strength
+    plane = _depth_blur(plane, coc)
+    # light: a pool around the product, falling off toward the front and the sides
+    px = (ctx.fp.cx / w) if ctx.fp is not None else 0.5 + spec.light_side * 0.1
+    pool = np.exp(-((xx - px) ** 2) / 0.22 - ((yy - 0.45) ** 2) / 0.5)
     plane *= (0.86 + 0.18 * pool)[..., None]
     if spec.layout == "outdoor":
         haze = _haze_color(ctx)
         # the ground takes the colour of the sky light: warm at sunset, blue at night
         plane += (plane * (haze / max(float(haze.mean()), 1e-3)) - plane) * 0.35
-        hz = np.clip(1 - yy / 0.25, 0, 1) ** 2 * (0.55 + 0.4 * spec.haze)
+        dist = 1.0 - np.exp(-(pl.v - 1.0) * (0.05 + 0.08 * spec.haze))
+        hz = np.clip(dist + np.clip(1 - yy / 0.08, 0, 1) ** 2 * 0.5, 0.0, 1.0)
         plane += (haze - plane) * hz[..., None]
     elif spec.layout == "tabletop":
-        # the table edge catches a little light, then the wall behind is slightly darker
-        edge = np.exp(-((yy * ph) ** 2) / (2 * max(1.0, h * 0.002) ** 2)) * 0.05
+        # the table's back edge catches a little light
+        edge = np.exp(-(rows**2) / (2 * max(1.0, h * 0.002) ** 2)) * 0.06
         plane *= (1 + edge)[..., None]
     # glossy floors mirror what stands above the edge
     refl = 0.0
@@ -926,47 +1316,78 @@ def _ground(ctx: _Ctx, y0: int) -> None:
     ctx.img[y0:] = plane
 
 
+def _depth_blur(img: F32, sigma: F32) -> F32:
+    """Blur that grows row by row (``sigma`` per row): blends of a few uniformly blurred copies."""
+    top = float(sigma.max())
+    if top < 0.5:
+        return img
+    levels = [0.0, top / 3.0, top * 2.0 / 3.0, top]
+    copies = [img] + [_fast_blur(img, s) for s in levels[1:]]
+    pos = np.clip(sigma / (top / 3.0), 0.0, 2.999)
+    k = pos.astype(np.int64)
+    f = (pos - k).astype(np.float32)[:, None, None]
+    out = np.empty_like(img)
+    for i in range(3):
+        rows = k == i
+        if rows.any():
+            out[rows] = copies[i][rows] * (1.0 - f[rows]) + copies[i + 1][rows] * f[rows]
+    return out
+
+
 def _water_band(ctx: _Ctx, hy: int, shore: int, params: dict[str, object]) -> None:
-    """Sea or lake between the horizon and a wavy shoreline: mirrored sky, ripples, sun glitter."""
+    """Sea or lake between the horizon and a wavy shoreline, in perspective: the sky and the
+    land mirrored and broken up by ripples that get finer with distance, glitter on the sun's
+    path, surf on a sea shore, wet sand below it."""
     rng, w, h = ctx.rng, ctx.w, ctx.h
-    bh = max(2, shore - hy + int(h * 0.03))
-    ys = np.arange(bh, dtype=np.float32)
-    rip = _fbm(rng, bh, w, w / 30, 4 if ctx.fine else 3, stretch=8.0)
-    src = np.clip(hy - 1 - ys * 1.6, 0, hy - 1)
-    mx = np.arange(w, dtype=np.float32)[None, :] + rip * (1 + ys[:, None] * 0.05)
-    my = src[:, None] + rip * (ys[:, None] * 0.15)
+    bh = max(2, min(h - hy, shore - hy + int(h * 0.03)))
+    pl = _plane(w, hy + bh, hy, float(hy), w / 2)
+    noise = _Noise(rng)
+    vv = np.broadcast_to(pl.v, pl.u.shape)
+    rip = noise.fbm(pl.u, vv, 0.08, 4 if ctx.fine else 3, pl.foot, stretch=5.0, angle=0.0)
+    ys = np.arange(bh, dtype=np.float32)[:, None]
+    # the ripples' slope toward the viewer (plane units): it bends the mirror image and shades
+    slope = np.gradient(rip, axis=0) / np.gradient(pl.v[:, 0])[:, None] * 0.012
+    slope = np.clip(slope, -1.0, 1.0)
+    mx = np.arange(w, dtype=np.float32)[None, :] + rip * (1.0 + ys * 0.02)
+    my = (hy - 1 - ys) + slope * (2.0 + ys * 0.15)
     mirror = np.asarray(
         cv2.remap(
             ctx.img,
-            mx.astype(np.float32),
-            my.astype(np.float32),
+            np.ascontiguousarray(np.broadcast_to(mx, (bh, w)), np.float32),
+            np.ascontiguousarray(np.clip(my, 0, hy - 1), np.float32),
             cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_REFLECT,
         ),
         np.float32,
     )
-    deep = _col((24, 70, 100)) if ctx.spec.time_of_day not in ("night",) else _col((6, 12, 26))
-    t = np.clip(ys / bh, 0, 1)[:, None, None]
-    water = mirror * (0.78 - 0.2 * t) + deep * (0.22 + 0.2 * t)
-    water *= (1 + rip * 0.06)[..., None]
+    lake = params.get("style") == "lake"
+    night = ctx.spec.time_of_day == "night"
+    deep = _col((6, 12, 26)) if night else (_col((30, 60, 56)) if lake else _col((24, 70, 100)))
+    t = np.clip(ys / max(bh, 1), 0, 1)[..., None]
+    fresnel = 0.82 - 0.3 * t  # grazing far away: mostly mirror; nearer: the water's own colour
+    water = mirror * fresnel + deep * (1.0 - fresnel)
+    water *= 1 + slope[..., None] * 0.12
     if ctx.sun is not None and ctx.sun[1] < hy and ctx.sun_rgb is not None:
-        path = np.exp(
-            -((np.arange(w) - ctx.sun[0]) ** 2) / (2 * (w * (0.02 + 0.05 * t[:, :, 0])) ** 2)
-        )
-        glit = np.clip(rip * 2 - 0.8, 0, 1) * path
-        strength = {"sunset": 1.0, "golden": 0.9, "morning": 0.7, "day": 0.4}.get(
+        spread = w * (0.015 + 0.06 * t[..., 0])
+        path = np.exp(-((np.arange(w)[None, :] - ctx.sun[0]) ** 2) / (2 * spread**2))
+        sparkle = _smoothstep(0.9, 1.6, noise.fbm(pl.u, vv, 0.01, 2, pl.foot, stretch=4.0))
+        strength = {"sunset": 1.2, "golden": 1.0, "morning": 0.8, "day": 0.5}.get(
             ctx.spec.time_of_day, 0.2
         )
-        water += ctx.sun_rgb * (glit * strength)[..., None]
+        water += ctx.sun_rgb * (sparkle * path * strength)[..., None]
     shore_prof = shore + _profile(rng, w, w / 3, 3, False) * h * 0.012
-    a = np.clip(shore_prof[None, :] - (ys[:, None] + hy) + 0.5, 0, 1)
-    foam = np.exp(-((shore_prof[None, :] - (ys[:, None] + hy)) ** 2) / (2 * (h * 0.004) ** 2))
-    water += (_col((250, 250, 248)) - water) * (foam * 0.5)[..., None]
-    _over(ctx.img, np.asarray(water, np.float32), np.clip(a + foam * 0.5, 0, 1), hy)
+    rows = ys + hy
+    a = np.clip(shore_prof[None, :] - rows + 0.5, 0, 1)
+    if lake:
+        foam = np.zeros_like(a)
+    else:
+        foam = np.exp(-((shore_prof[None, :] - rows - h * 0.003) ** 2) / (2 * (h * 0.003) ** 2))
+        foam = foam * (0.6 + 0.4 * _smoothstep(-0.5, 0.5, rip))
+    water += (_col((250, 250, 248)) - water) * (foam * 0.6)[..., None]
+    _over(ctx.img, np.asarray(water, np.float32), np.clip(a + foam * 0.6, 0, 1), hy)
     # wet sand darker just below the shore
-    wet = np.clip(1 - (ys[:, None] + hy - shore_prof[None, :]) / (h * 0.04), 0, 1) * (1 - a)
-    ctx.img[hy : hy + bh] *= (1 - wet * 0.15)[..., None]
-    del params
+    wet = np.clip(1 - (rows - shore_prof[None, :]) / (h * 0.04), 0, 1) * (1 - a)
+    ctx.img[hy : hy + bh] *= (1 - wet * 0.18)[..., None]
 
 
 # -------------------------------------------------------------------------------- props
@@ -1004,37 +1425,129 @@ def _podium(ctx: _Ctx, cx: int, base_y: int, rx: int, height: int, color: F32) -
     return top
 
 
+_STAND_STYLES = (
+    # style: (tier heights, gap below the product's floor line; fractions of the short side)
+    ("steps", (0.06, 0.07), 0.03),
+    ("podium", (0.1,), 0.04),
+    ("tray", (0.015,), 0.02),
+    ("cube", (0.14,), 0.04),
+)
+
+
+def _stand_style(spec: SceneSpec) -> str | None:
+    props = spec.props
+    if "steps" in props:
+        return "steps"
+    if "podium" in props or ("cylinder" in props and "cube" not in props):
+        return "podium"
+    if "tray" in props:
+        return "tray"
+    if "cube" in props:
+        return "cube"
+    return None
+
+
+def _plan_stand(ctx: _Ctx) -> _Stand | None:
+    """Where the stand goes. Without a footprint: centred, standing on the default floor line.
+    With one: centred under the product, its top where the product's bottom is, wide enough for
+    the product's base; taller for a product that sits high (a pedestal), lower for one that sits
+    at the very bottom of the frame."""
+    style = _stand_style(ctx.spec)
+    if style is None:
+        return None
+    w, h = ctx.w, ctx.h
+    s = min(w, h)
+    fracs, below = next((f, b) for name, f, b in _STAND_STYLES if name == style)
+    heights = [max(3, int(s * f)) for f in fracs]
+    gap = -int(s * 0.005) if style == "steps" else 0  # the upper tier sinks into the lower
+    rx = int(s * 0.3)
+    fp = ctx.fp
+    if fp is None:
+        cx = w // 2
+        base = ctx.floor_y + int(s * below)
+    else:
+        cx = fp.cx
+        rx = int(np.clip(max(fp.half_width * 1.3, min(s * 0.3, fp.half_width * 3.0)), 4, w * 0.48))
+        if style == "cube":
+            rx = int(max(rx, fp.half_width * 1.3 / 0.9 + 1))
+        total = sum(heights) + gap
+        want = total
+        if fp.bottom < h * 0.7 and style != "tray":
+            want = max(total, min(int(h * 0.7) - fp.bottom, int(h * 0.35)))
+        want = min(want, max(int(s * 0.03), int((h - fp.bottom) * 0.75)))
+        heights = [max(2, round(x * want / max(total, 1))) for x in heights]
+        base = fp.bottom + sum(heights) + gap
+        if style == "cube":
+            base += int(int(rx * 0.9) * 0.35) // 2
+    top = base - sum(heights) - gap
+    if style == "cube":
+        top -= int(int(rx * 0.9) * 0.35) // 2
+    return _Stand(style, cx, top, base, rx, tuple(heights))
+
+
 def _props(ctx: _Ctx) -> None:
+    """The stand under the product, then props beside it (a sphere, a block)."""
     spec, w, h = ctx.spec, ctx.w, ctx.h
     color = _col(spec.prop_color or spec.backdrop_color)
     if color.mean() > 0.93:
         color = color * 0.97
     s = min(w, h)
-    cx = w // 2
-    fy = ctx.floor_y
-    rx = int(s * 0.3)
-    if "steps" in spec.props:
-        lower = _podium(ctx, cx, fy + int(s * 0.03), int(rx * 1.25), int(s * 0.06), color * 0.97)
-        top = _podium(ctx, cx, lower + int(s * 0.005), rx, int(s * 0.07), color)
+    if ctx.stand is None:
+        ctx.stand = _plan_stand(ctx)
+    st = ctx.stand
+    fy = st.base if st is not None else ctx.floor_y
+    if st is not None:
+        cx, rx = st.cx, st.rx
+        if st.style == "steps":
+            lower = _podium(ctx, cx, st.base, int(rx * 1.25), st.heights[0], color * 0.97)
+            top = _podium(ctx, cx, lower + int(s * 0.005), rx, st.heights[1], color)
+        elif st.style == "cube":
+            top = _cube(ctx, cx, st.base, int(rx * 0.9), st.heights[0], color)
+            rx = int(rx * 0.9)
+        else:
+            width = int(rx * 1.05) if st.style == "tray" else rx
+            top = _podium(ctx, cx, st.base, width, st.heights[0], color)
         ctx.podium = (cx, top, rx)
-    elif "podium" in spec.props or ("cylinder" in spec.props and "cube" not in spec.props):
-        top = _podium(ctx, cx, fy + int(s * 0.04), rx, int(s * 0.1), color)
-        ctx.podium = (cx, top, rx)
-    elif "tray" in spec.props:
-        top = _podium(ctx, cx, fy + int(s * 0.02), int(rx * 1.05), max(3, int(s * 0.015)), color)
-        ctx.podium = (cx, top, rx)
-    elif "cube" in spec.props:
-        top = _cube(ctx, cx, fy + int(s * 0.04), int(rx * 0.9), int(s * 0.14), color)
-        ctx.podium = (cx, top, int(rx * 0.9))
+        fy = st.base if ctx.fp is not None else ctx.floor_y
     if "sphere" in spec.props:
         r = int(s * 0.09)
-        x = int(w * (0.8 if spec.light_side < 0 else 0.2))
+        x = _beside(ctx, -1 if spec.light_side >= 0 else 1, r, 0.3 * w)
         _sphere(ctx, x, fy + int(s * 0.02) - r, r, _mixc(color, _col((255, 255, 255)), 0.1))
     if "vase" in spec.props or "books" in spec.props or "frame" in spec.props:
-        x = int(w * (0.14 if spec.light_side > 0 else 0.86))
-        _cube(ctx, x, fy - int(s * 0.02), int(s * 0.06), int(s * 0.2), color * 0.92)
-    if ctx.podium is not None:
+        half = int(s * 0.06)
+        x = _beside(ctx, -1 if spec.light_side > 0 else 1, half, 0.36 * w)
+        _cube(ctx, x, fy - int(s * 0.02), half, int(s * 0.2), color * 0.92)
+    if ctx.podium is not None and ctx.fp is None:
         ctx.floor_y = ctx.podium[1]
+
+
+def _beside(ctx: _Ctx, side: int, size: float, offset: float) -> int:
+    """The x of something ``size`` (half width) standing beside the product: ``offset`` from the
+    centre by default; with a footprint, just clear of the product (and of its stand), on
+    ``side`` (-1 left, +1 right) when there is room, otherwise on the other side."""
+    w = ctx.w
+    if ctx.keep is None:
+        return int(w / 2 + side * offset)
+    x0, _, x1, _ = ctx.keep
+    if ctx.stand is not None:
+        x0 = min(x0, ctx.stand.cx - int(ctx.stand.rx * 1.3))
+        x1 = max(x1, ctx.stand.cx + int(ctx.stand.rx * 1.3))
+    gap = size * 1.25 + w * 0.02
+    right, left = x1 + gap, x0 - gap
+    fits_right, fits_left = right + size < w, left - size > 0
+    if (side > 0 and fits_right) or (side < 0 and not fits_left and fits_right):
+        return int(right)
+    if fits_left:
+        return int(left)
+    return int(w * (0.9 if side > 0 else 0.1))
+
+
+def _in_keep(ctx: _Ctx, x: float, y: float, r: float = 0.0) -> bool:
+    """Whether a thing of radius ``r`` at (``x``, ``y``) would overlap the product's box."""
+    if ctx.keep is None:
+        return False
+    x0, y0, x1, y1 = ctx.keep
+    return x0 - r < x < x1 + r and y0 - r < y < y1 + r
 
 
 def _cube(ctx: _Ctx, cx: int, base_y: int, half: int, height: int, color: F32) -> int:
@@ -1288,36 +1801,64 @@ def _rainbow(ctx: _Ctx) -> None:
 
 
 def _horizon_items(ctx: _Ctx, shape: str, color: F32, density: float) -> None:
+    """Plants, cacti or trees in the distance, standing on the horizon in two depths: small,
+    dark against the sky and softened by haze, the farther ones more."""
     rng, w, h = ctx.rng, ctx.w, ctx.h
     hy = ctx.horizon if ctx.horizon is not None else int(h * 0.6)
-    m = np.zeros((h, w), np.uint8)
-    n = int((6 + 10 * ctx.detail) * density)
+    desert = "desert" in ctx.spec.terrains
+    layers = [np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)]
+    n = int((8 + 14 * ctx.detail) * density)
     for _ in range(n):
-        x = int(rng.uniform(0, 1) * w)
-        if abs(x - w / 2) < w * 0.12:
+        x = float(rng.uniform(0, 1) * w)
+        if ctx.keep is not None:
+            if ctx.keep[0] < x < ctx.keep[2]:
+                continue
+        elif abs(x - w / 2) < w * 0.12:
             continue
-        size = h * rng.uniform(0.015, 0.05)
-        base = int(hy + rng.uniform(0, 0.02) * h)
-        if shape == "cactus" or (
-            shape == "plant" and "desert" in ctx.spec.terrains and rng.uniform() < 0.4
-        ):
-            tw = max(2, int(size * 0.16))
-            cv2.line(m, (x, base), (x, int(base - size * 1.6)), 255, tw, cv2.LINE_AA)
+        near = int(rng.uniform() < 0.4)
+        m = layers[near]
+        size = h * rng.uniform(0.008, 0.02) * (1.5 if near else 1.0)
+        base = hy + int(h * (0.004 + 0.012 * near * rng.uniform()))
+        kind = shape
+        if shape == "plant" and desert:
+            kind = str(rng.choice(["cactus", "shrub", "shrub", "acacia"]))
+        if kind == "cactus":
+            tw = max(2, int(size * 0.28))
+            top = int(base - size * 2.2)
+            cv2.line(m, (int(x), base), (int(x), top), 255, tw, cv2.LINE_AA)
             for sgn in (-1, 1):
-                if rng.uniform() < 0.7:
-                    ay = int(base - size * rng.uniform(0.6, 1.1))
-                    ax = x + sgn * int(size * 0.35)
-                    cv2.line(m, (x, ay), (ax, ay), 255, tw, cv2.LINE_AA)
-                    cv2.line(m, (ax, ay), (ax, int(ay - size * 0.5)), 255, tw, cv2.LINE_AA)
-        elif shape == "tree":
-            pts = np.array([[x - size, base], [x, base - size * 3], [x + size, base]], np.int32)
-            cv2.fillPoly(m, [pts], 255, cv2.LINE_AA)
-        else:
-            for _ in range(5):
+                if rng.uniform() < 0.75:
+                    ay = int(base - size * rng.uniform(0.7, 1.3))
+                    ax = int(x + sgn * size * rng.uniform(0.35, 0.5))
+                    cv2.line(m, (int(x), ay), (ax, ay), 255, tw, cv2.LINE_AA)
+                    cv2.line(
+                        m,
+                        (ax, ay),
+                        (ax, int(ay - size * rng.uniform(0.5, 0.9))),
+                        255,
+                        tw,
+                        cv2.LINE_AA,
+                    )
+        elif kind in ("acacia", "tree"):
+            th = size * rng.uniform(1.5, 2.2)
+            lean = size * rng.uniform(-0.3, 0.3)
+            cv2.line(
+                m,
+                (int(x), base),
+                (int(x + lean), int(base - th)),
+                255,
+                max(1, int(size * 0.15)),
+                cv2.LINE_AA,
+            )
+            flat = 0.35 if kind == "acacia" else 0.8
+            for _ in range(12):
+                cx = x + lean + rng.normal(0, size * 0.7)
+                cy = base - th + rng.normal(0, size * 0.35 * flat)
+                r = size * rng.uniform(0.25, 0.5)
                 cv2.ellipse(
                     m,
-                    (int(x + rng.uniform(-1, 1) * size), int(base - rng.uniform(0.1, 0.6) * size)),
-                    (int(size * rng.uniform(0.4, 0.8)), int(size * rng.uniform(0.3, 0.55))),
+                    (int(cx), int(cy)),
+                    (max(1, int(r)), max(1, int(r * flat + 1))),
                     0,
                     0,
                     360,
@@ -1325,19 +1866,32 @@ def _horizon_items(ctx: _Ctx, shape: str, color: F32, density: float) -> None:
                     -1,
                     cv2.LINE_AA,
                 )
-    a = _blur(m.astype(np.float32) / 255, 0.8)
-    col = _mixc(color * 0.55, _haze_color(ctx), 0.35)
-    _over(ctx.img, col, a)
+        else:  # a shrub: a dome of small leaf clumps with a ragged outline
+            wd = size * rng.uniform(0.9, 1.6)
+            for _ in range(16):
+                ox = rng.uniform(-1, 1)
+                cx = x + ox * wd
+                cy = base - abs(rng.normal(0, 0.5)) * size * (1.0 - 0.6 * ox * ox)
+                r = size * rng.uniform(0.15, 0.32)
+                cv2.circle(m, (int(cx), int(cy)), max(1, int(r)), 255, -1, cv2.LINE_AA)
+    haze = _haze_color(ctx)
+    dark = color * (0.3 if ctx.spec.backlit else 0.6)
+    for near, m in enumerate(layers):
+        a = _blur(m.astype(np.float32) / 255, 0.7 if near else 0.9)
+        _over(ctx.img, _mixc(dark, haze, 0.15 if near else 0.35), a)
 
 
 def _ground_items(ctx: _Ctx, shape: str, color: F32, density: float) -> None:
     rng, w, h = ctx.rng, ctx.w, ctx.h
     s = min(w, h)
-    fy = ctx.floor_y if ctx.podium is None else ctx.podium[1] + int(s * 0.14)
+    if ctx.fp is not None:
+        fy = ctx.stand.base if ctx.stand is not None else ctx.floor_y
+    else:
+        fy = ctx.floor_y if ctx.podium is None else ctx.podium[1] + int(s * 0.14)
     fy = min(h - 2, fy)
     if shape in ("dog", "cat"):
         side = 1 if ctx.spec.light_side <= 0 else -1
-        x = int(w / 2 + side * w * 0.32)
+        x = _beside(ctx, side, s * 0.16, w * 0.32)
         _animal(ctx, x, fy, s * 0.22, color, shape)
         return
     n = int((3 + 4 * ctx.detail) * density)
@@ -1347,6 +1901,10 @@ def _ground_items(ctx: _Ctx, shape: str, color: F32, density: float) -> None:
         side = rng.choice([-1, 1])
         x = int(w / 2 + side * w * rng.uniform(0.22, 0.46))
         y = int(fy + rng.uniform(-0.03, 0.08) * s)
+        if _in_keep(ctx, x, y, s * 0.05):
+            x = _beside(ctx, int(side), s * rng.uniform(0.02, 0.05), 0.0) + int(
+                side * rng.uniform(0.0, 0.12) * w
+            )
         r = int(s * rng.uniform(0.02, 0.05) * (0.7 + 0.6 * (y - fy) / (0.1 * s) if y > fy else 0.8))
         r = max(3, r)
         c = color * rng.uniform(0.85, 1.1)
@@ -1525,6 +2083,8 @@ def _frame_items(ctx: _Ctx, shape: str, color: F32, density: float, name: str) -
             dist = s * rng.uniform(0.0, 0.28)
             a = d + rng.uniform(-0.8, 0.8)
             x, y = (ax + math.cos(a) * dist) * sc, (ay + math.sin(a) * dist) * sc
+            if _in_keep(ctx, x / sc, y / sc, s * 0.03):
+                continue
             size = (
                 s
                 * sc
@@ -1606,7 +2166,11 @@ def _branch(
             ang += rng.uniform(-0.25, 0.25)
             x += math.cos(ang) * ln / 6
             y += math.sin(ang) * ln / 6
+            if _in_keep(ctx, x, y, width * 2):
+                break  # branches stop short of the product
             pts.append((x, y))
+        if len(pts) < 3:
+            return
         arr = (np.array(pts) * sc).astype(np.int32)
         cv.draw(
             lambda im, c: cv2.polylines(im, [arr], False, c, max(1, int(width * sc)), cv2.LINE_AA),
@@ -1614,7 +2178,7 @@ def _branch(
         )
         if depth < 2:
             for k in range(2 + depth):
-                px, py = pts[2 + k * 2 % 4]
+                px, py = pts[min(2 + k * 2 % 4, len(pts) - 1)]
                 grow(
                     px,
                     py,
@@ -1735,9 +2299,13 @@ def _scatter(ctx: _Ctx, shape: str, color: F32, density: float) -> None:
     for _ in range(n):
         x, y = rng.uniform(0, 1) * w, rng.uniform(0, 1) * h
         # keep the product's area calmer
-        dx, dy = (x - w / 2) / (w * 0.28), (y - h * 0.55) / (h * 0.35)
-        if dx * dx + dy * dy < 1 and rng.uniform() < 0.8:
-            continue
+        if ctx.keep is not None:
+            if _in_keep(ctx, x, y, s * 0.02) and rng.uniform() < 0.9:
+                continue
+        else:
+            dx, dy = (x - w / 2) / (w * 0.28), (y - h * 0.55) / (h * 0.35)
+            if dx * dx + dy * dy < 1 and rng.uniform() < 0.8:
+                continue
         depth = int(rng.choice([0, 1, 1, 2]))
         cv, _b = layers[depth]
         r = s * rng.uniform(0.008, 0.02) * (2.2 if depth == 0 else 1.0) * cv.scale
@@ -1808,7 +2376,6 @@ def _grade(ctx: _Ctx) -> None:
         v = _resize(np.asarray(1 - vig * np.clip(d / 0.5, 0, 1) ** 1.3, np.float32), w, h)
         img *= v[..., None]
     # soft shoulder: highlights roll off instead of clipping flat
-    np.minimum(img, 1.0 + 0.0 * img, out=img) if False else None
     over = img > 0.9
     if over.any():
         img[over] = 0.9 + (1 - np.exp(-(img[over] - 0.9) * 10)) * 0.1
@@ -1830,6 +2397,36 @@ def _finish(ctx: _Ctx) -> RGBImage:
 
 
 # ---------------------------------------------------------------------------------- main
+
+
+def _anchor(ctx: _Ctx, footprint: Footprint) -> None:
+    """Build the scene around the product: its bottom is the floor line, its box is kept clear of
+    elements, and the stand (if any) goes under it."""
+    w, h = ctx.w, ctx.h
+    s = min(w, h)
+    bottom = int(np.clip(footprint.bottom, 1, h - 1))
+    top = int(np.clip(footprint.top, 0, bottom))
+    cx = int(np.clip(footprint.cx, 0, w - 1))
+    half = int(np.clip(footprint.half_width, 1, w))
+    ctx.fp = Footprint(cx=cx, bottom=bottom, half_width=half, top=top)
+    ctx.floor_y = bottom
+    box_half = max(half * 1.3, (bottom - top) * 0.22) + s * 0.02
+    ctx.keep = (
+        int(cx - box_half),
+        int(top - s * 0.03),
+        int(cx + box_half),
+        int(bottom + s * 0.02),
+    )
+    ctx.stand = _plan_stand(ctx)
+
+
+def _line_above(h: int, fp: Footprint, default: int, contact: int) -> int:
+    """A horizon or table edge at ``default``, raised when needed so that it lies clearly above
+    ``contact`` (where the product, or its stand, touches the floor): the product stands on the
+    floor instead of floating in front of the wall or the sky. Clamped to stay in the frame."""
+    gap = max(int(h * 0.05), int((fp.bottom - fp.top) * 0.12))
+    y = min(default, contact - gap)
+    return max(y, min(int(h * 0.12), contact - 1), 1)
 
 
 def _light_dir(ctx: _Ctx) -> tuple[float, float]:
@@ -1880,8 +2477,14 @@ def render_scene(
     ctx = _Ctx(w, h, rng, spec, quality == "v3", np.zeros((h, w, 3), np.float32))
     layout = spec.layout
     ctx.floor_y = int(h * (0.86 + rng.uniform(-0.015, 0.015)))
+    contact = ctx.floor_y  # where things touch the floor
+    if footprint is not None:
+        _anchor(ctx, footprint)
+        contact = ctx.stand.base if ctx.stand is not None else ctx.floor_y
     if layout in ("outdoor", "sky"):
         hy = int(h * (0.56 + rng.uniform(-0.03, 0.03))) if layout == "outdoor" else int(h * 0.9)
+        if layout == "outdoor" and ctx.fp is not None:
+            hy = _line_above(h, ctx.fp, hy, contact)
         ctx.horizon = hy if layout == "outdoor" else None
         _sky(ctx, hy)
         if layout == "outdoor":
@@ -1889,35 +2492,41 @@ def render_scene(
             for p in params:
                 style = str(p.get("style"))
                 if style == "mountains":
-                    _mountains(ctx, hy, p)
+                    kind = "canyon" if p.get("palette") == "red" else "mountains"
+                    _terrain(ctx, hy, kind, p)
                 elif style == "hills" or style == "snowfield":
                     if style == "snowfield":
-                        p = {**p, "golden": False}
-                    _hills(ctx, hy, p)
+                        p = {**p, "golden": False, "snow": True}
+                    _terrain(ctx, hy, "hills", p)
                 elif style == "desert":
-                    _dunes(ctx, hy)
+                    _terrain(ctx, hy, "dunes", p)
                 elif style == "forest":
                     _treeline(ctx, hy, bool(p.get("rounded")))
                 elif style == "bamboo":
                     _bamboo(ctx, hy)
                 elif style == "city":
                     _city(ctx, hy, bool(p.get("lights")))
-                elif style == "beach" and p.get("palms"):
-                    _treeline(ctx, hy, False, palms=True)
             _elements(ctx, "back")
             _ground(ctx, hy)
             water = [p for p in params if p.get("style") in ("sea", "beach", "lake")]
             if water and spec.surface != "water":
                 lake = any(p.get("style") == "lake" for p in water)
                 shore = int(hy + (h - hy) * (0.35 if lake else 0.3 + rng.uniform(-0.05, 0.05)))
+                if ctx.fp is not None:  # the product stands on the shore, not in the water
+                    shore = max(hy + 2, min(shore, contact - max(2, int(h * 0.03))))
                 _water_band(ctx, hy, shore, water[0])
-                ctx.floor_y = max(ctx.floor_y, shore + int((h - shore) * 0.5))
+                if ctx.fp is None:
+                    ctx.floor_y = max(ctx.floor_y, shore + int((h - shore) * 0.5))
+            if any(p.get("palms") for p in params):
+                _palms(ctx)
     else:
         edge = None
         if layout == "tabletop":
             edge = int(h * (0.6 + rng.uniform(-0.025, 0.025)))
+            if ctx.fp is not None:
+                edge = _line_above(h, ctx.fp, edge, contact)
             ctx.horizon = edge
-        _backdrop(ctx, edge)
+        _backdrop(ctx, edge, contact if ctx.fp is not None else None)
         _elements(ctx, "back")
         if edge is not None:
             _ground(ctx, edge)
@@ -1932,14 +2541,14 @@ def render_scene(
         int(v) for v in np.clip(ambient_region.reshape(-1, 3).mean(axis=0) * 255, 0, 255)
     )
     image = _finish(ctx)
-    if layout == "sky":
+    if layout == "sky" and ctx.fp is None:
         ctx.floor_y = int(h * 0.8)
     return Scene(
         image=image,
         horizon_y=ctx.horizon,
         ground=spec.ground,
         floor_y=int(min(h - 1, max(0, ctx.floor_y))),
-        floor_x=int(ctx.podium[0]) if ctx.podium else w // 2,
+        floor_x=ctx.fp.cx if ctx.fp else (int(ctx.podium[0]) if ctx.podium else w // 2),
         light_dir=_light_dir(ctx),
         light_elevation=spec.light_elevation,
         light_softness=spec.light_softness,

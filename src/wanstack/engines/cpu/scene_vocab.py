@@ -204,7 +204,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("snow", "surface", "雪|积雪|snow|snowy ground|snow ground", pattern="snow",
        color=(238, 242, 248)),
     _c("stone", "surface", "石|石头|石材|石板|岩板|stone|slate|rock slab|stone slab",
-       pattern="concrete", color=(120, 118, 116)),
+       pattern="stone", color=(128, 124, 120)),
     _c("granite", "surface", "花岗岩|granite", pattern="terrazzo", color=(150, 146, 142),
        glossy=True),
     _c("glass", "surface", "玻璃|亚克力|glass|acrylic|glass table|perspex", pattern="plain",
