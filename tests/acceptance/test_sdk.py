@@ -30,6 +30,7 @@ from typing import Any
 
 import dashscope
 import httpx
+import numpy as np
 import pytest
 from dashscope import ImageSynthesis
 from dashscope.aigc.image_synthesis import AioImageSynthesis
@@ -42,6 +43,7 @@ from PIL import Image
 from tests.support.media import MediaServer, mask_png, photo_gif, photo_png
 from tests.support.postgres import PostgresServer
 from tests.support.processes import Launcher, Server
+from wanstack.catalog.x_painting import STYLES
 
 MODEL = "wanx-x-painting"
 PROMPT = "A dog wearing red glasses"
@@ -305,6 +307,35 @@ def test_call_n4_gives_four_distinct_1280x720_images(
         assert image.size == (1280, 720)
         blobs.append(data)
     assert len(set(blobs)) == 4, "the four results must differ"
+
+
+def test_every_style_with_n4_gives_four_distinct_styled_images(
+    classic_sqlite: Server, inputs: Inputs, sdk: Any
+) -> None:
+    """Seed 003's request with each of the eight styles and n = 4: four distinct images at the
+    requested size, and each style renders the whole image its own way."""
+    sdk(classic_sqlite)
+    submitted = {
+        style: ImageSynthesis.async_call(
+            api_key=classic_sqlite.api_key, **xp_args(inputs, n=4, size="1280*720", style=style)
+        )
+        for style in STYLES
+    }
+    firsts: dict[str, np.ndarray] = {}
+    for style, task in submitted.items():
+        r = ImageSynthesis.wait(task, api_key=classic_sqlite.api_key)
+        assert_succeeded(r, 4)
+        images = [download(item.url)[1] for item in r.output.results]
+        assert {image.size for image in images} == {(1280, 720)}, style
+        assert len({image.tobytes() for image in images}) == 4, style
+        firsts[style] = np.asarray(images[0].convert("RGB"), dtype=np.int16)
+    plain = firsts.pop("<auto>")
+    for style, image in firsts.items():
+        assert np.abs(image - plain).mean() > 8, style  # styled, not the photo
+    names = sorted(firsts)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            assert np.abs(firsts[a] - firsts[b]).mean() > 4, (a, b)
 
 
 def test_async_call_fetch_wait(any_server: Server, inputs: Inputs, sdk: Any) -> None:

@@ -1,8 +1,8 @@
-"""``wanx-x-painting`` on the CPU with classical OpenCV inpainting, no model weights.
+"""``wanx-x-painting`` on the CPU with classical (exemplar and diffusion) inpainting, no weights.
 
-A classical engine cannot draw what ``prompt`` describes, nor render a ``style``; it does the
-closest honest thing: it fills the masked region plausibly from its surroundings, and ignores
-``prompt`` and ``style`` (style rendering comes later).
+A classical engine cannot draw what ``prompt`` describes; it does the closest honest thing: it
+fills the masked region plausibly from its surroundings and ignores ``prompt``. ``style`` is
+rendered on the whole result by :mod:`wanstack.engines.cpu.styles` (``<auto>``: none).
 
 The pipeline, per task:
 
@@ -12,11 +12,14 @@ The pipeline, per task:
    a crop around the hole at a reduced resolution sized to the hole (inpainting cost grows with the
    number of hole pixels), upscaled, and composited into the full-resolution image with a feathered
    seam. Pixels farther than the feather from the dilated mask are the fitted base, bit for bit.
-3. Each output index uses a different fill, so ``n`` results differ: 0 = FSR_FAST detail over a
-   smooth Navier–Stokes base (best), 1 = TELEA, 2 = Navier–Stokes, 3 = as 0 at a finer working
-   scale. Every fill gets fine grain matched to the texture around the hole, seeded with
-   ``seed + index``, so results are reproducible. Without ``cv2.xphoto`` (plain opencv builds)
-   the FSR step is skipped.
+3. Holes thicker than a stroke (inscribed radius over ``THIN_PX``) are completed together with
+   their feather ring by multi-scale PatchMatch (:mod:`wanstack.engines.cpu.patchmatch`), seeded
+   with ``seed + index``, so ``n`` results differ and a seed reproduces them; holes of more than
+   ``PM_BUDGET`` pixels are completed at a reduced resolution and upscaled. Thin strokes get a
+   diffusion fill: index 0 = TELEA, 1 = FSR_FAST detail over a Navier–Stokes base, 2 = NS, 3 = as
+   1 finer; indices after the first get fine grain matched to the surrounding texture (seeded).
+   Without ``cv2.xphoto`` (plain opencv builds) the FSR step is skipped.
+4. The style, if any, is applied to the whole composited result, seeded with ``seed + index``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ import numpy as np
 import numpy.typing as npt
 
 from wanstack.engines.base import CancelToken, ImageItem, InpaintRequest, RGBImage
+from wanstack.engines.cpu import patchmatch
+from wanstack.engines.cpu.styles import apply_style
 
 Mask = npt.NDArray[np.bool_]
 FloatImage = npt.NDArray[np.float32]
@@ -39,12 +44,14 @@ MAX_WORK_SIDE = 512  #: longest side of the crop that the fill runs on
 MIN_KNOWN = 0.25  #: FSR runs only with at least this fraction of known pixels in its crop
 DETAIL_SIGMA = 4.0  #: blur (working-res px) splitting the FSR input into smooth base and detail
 FSR_PAD = 16  #: border added around the FSR input (working-res px)
-#: per output index: (method, hole pixels allowed at working resolution). FSR costs 60–170 µs
-#: per hole pixel and gets erratic (blocky smears, off colours) on large holes, so it runs
-#: coarse. TELEA/NS are cheap, but at full size they draw sharp streaks.
+THIN_PX = 8.0  #: holes no thicker than this (inscribed radius, px) are strokes: diffusion fill
+PM_BUDGET = 200_000  #: most hole pixels PatchMatch completion works on; larger holes run smaller
+#: thin strokes, per output index: (method, hole pixels allowed at working resolution). FSR
+#: costs 60–170 µs per hole pixel and gets erratic (blocky smears, off colours) on large holes,
+#: so it runs coarse. TELEA/NS are cheap, but at full size they draw sharp streaks.
 _METHODS: tuple[tuple[str, int], ...] = (
+    ("telea", 1_000_000),  # first result: TELEA on strokes is the closest to the original
     ("fsr", 2_500),
-    ("telea", 8_000),
     ("ns", 8_000),
     ("fsr", 4_000),
 )
@@ -151,8 +158,31 @@ def _grain(shape: tuple[int, int], spread: FloatImage, rng: np.random.Generator)
     return grain
 
 
+def _thin(hole: npt.NDArray[np.uint8]) -> bool:
+    """Whether every pixel of ``hole`` is within ``THIN_PX`` of its border (a stroke)."""
+    padded = cv2.copyMakeBorder(hole, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    return float(cv2.distanceTransform(padded, cv2.DIST_L2, 3).max()) <= THIN_PX
+
+
+def _complete(roi: RGBImage, hole: Mask, seed: int) -> RGBImage:
+    """PatchMatch completion of ``hole`` in ``roi``, at a resolution with at most ``PM_BUDGET``
+    hole pixels; above that the fill is computed smaller and upscaled into the hole."""
+    h, w = hole.shape
+    scale = min(1.0, math.sqrt(PM_BUDGET / max(int(np.count_nonzero(hole)), 1)))
+    if scale >= 1.0:
+        return patchmatch.complete(roi, hole, seed)
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    small = np.asarray(cv2.resize(roi, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)
+    coverage = cv2.resize(hole.astype(np.uint8), size, interpolation=cv2.INTER_AREA)
+    filled = patchmatch.complete(small, coverage > 0, seed)
+    up = np.asarray(cv2.resize(filled, (w, h), interpolation=cv2.INTER_CUBIC), dtype=np.uint8)
+    out = roi.copy()
+    out[hole] = up[hole]
+    return out
+
+
 class ClassicInpaint:
-    """Fills the masked region from its surroundings with OpenCV; see the module docstring."""
+    """Fills the masked region from its surroundings; see the module docstring."""
 
     name = "classic"
 
@@ -161,18 +191,26 @@ class ClassicInpaint:
         self._has_fsr = hasattr(cv2, "xphoto")
 
     def load(self) -> None:
-        """Nothing to load: no weights."""
+        """Compiles the PatchMatch kernels (cached on disk, so later processes start fast)."""
+        patchmatch.warm_up()
 
     def describe(self) -> dict[str, Any]:
-        algorithm = "opencv-telea+ns+fsr" if self._has_fsr else "opencv-telea+ns"
-        return {"engine": self.name, "algorithm": algorithm, "opencv": cv2.__version__}
+        return {
+            "engine": self.name,
+            "algorithm": "patchmatch-completion",
+            "thin_strokes": "opencv-telea+ns",
+            "opencv": cv2.__version__,
+        }
 
     def run(self, request: InpaintRequest, cancel: CancelToken) -> list[ImageItem]:
         cancel.check()
         # 1. fit image and mask to the output size, keeping the edited region in frame
         base, mask = fit_to_size(request.image, request.mask, request.size)
         if not mask.any():
-            return [ImageItem(image=base.copy()) for _ in range(request.n)]
+            return [
+                ImageItem(image=apply_style(base, request.style, request.seed + i))
+                for i in range(request.n)
+            ]
 
         # 2. dilate the hole, then the blend weight: 1 on the hole, 0 beyond the feather ring
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * DILATE_PX + 1,) * 2)
@@ -190,19 +228,25 @@ class ClassicInpaint:
         y0, y1 = max(0, y0 - margin), min(height, y1 + margin)
         x0, x1 = max(0, x0 - margin), min(width, x1 + margin)
         roi_base, roi_hole, roi_alpha = base[y0:y1, x0:x1], hole[y0:y1, x0:x1], alpha[y0:y1, x0:x1]
-        ring = (roi_alpha == 0) & (cv2.dilate(roi_hole, kernel, iterations=4) > 0)
-        spread = _texture_spread(roi_base, ring)
         blend = roi_alpha > 0
+        thin = _thin(roi_hole)
+        if thin:
+            ring = (roi_alpha == 0) & (cv2.dilate(roi_hole, kernel, iterations=4) > 0)
+            spread = _texture_spread(roi_base, ring)
 
         items: list[ImageItem] = []
         for i in range(request.n):
             cancel.check()
-            # 4. fill with this index's method at a resolution its cost allows
-            method, budget = _METHODS[i % len(_METHODS)]
-            fill = _fill(roi_base, roi_hole, method, budget).astype(np.float32)
+            if thin:
+                # 4a. strokes: diffusion fills them well; later indices vary method and grain
+                method, budget = _METHODS[i % len(_METHODS)]
+                fill = _fill(roi_base, roi_hole, method, budget).astype(np.float32)
+                if i > 0:
+                    fill += _grain(roi_hole.shape, spread, np.random.default_rng(request.seed + i))
+            else:
+                # 4b. larger holes: patch-based completion of the hole and its feather ring
+                fill = _complete(roi_base, blend, request.seed + i).astype(np.float32)
             cancel.check()
-            # the fill is smooth; seeded grain matched to the surroundings keeps it from smearing
-            fill += _grain(roi_hole.shape, spread, np.random.default_rng(request.seed + i))
 
             # 5. composite inside the feathered mask; everything else stays the fitted base
             a = roi_alpha[..., None]
@@ -210,5 +254,6 @@ class ClassicInpaint:
             out = base.copy()
             out_roi = out[y0:y1, x0:x1]
             out_roi[blend] = np.clip(np.rint(mixed[blend]), 0, 255).astype(np.uint8)
-            items.append(ImageItem(image=out))
+            # 6. the requested style renders the whole result (``<auto>``: none)
+            items.append(ImageItem(image=apply_style(out, request.style, request.seed + i)))
         return items
