@@ -20,22 +20,12 @@ from PIL import Image
 from wanstack.catalog.base import MediaLoader, Submission
 from wanstack.catalog.fields import Fields
 from wanstack.domain import Task
-from wanstack.engines.base import InpaintRequest
+from wanstack.engines.base import STYLES, InpaintRequest
 from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
 from wanstack.ident import new_seed
 from wanstack.media import decode_image
 
 MODEL = "wanx-x-painting"
-STYLES = (
-    "<auto>",
-    "<3d cartoon>",
-    "<anime>",
-    "<oil painting>",
-    "<watercolor>",
-    "<sketch>",
-    "<chinese painting>",
-    "<flat illustration>",
-)
 SIZES = ("1024*1024", "720*1280", "1280*720")
 PROMPT_CHARS = 75
 MAX_BYTES = 10 * 1024 * 1024

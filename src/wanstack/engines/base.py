@@ -61,6 +61,19 @@ class ImageItem:
     layers: list[dict[str, Any]] | None = None
 
 
+#: wanx-x-painting's ``parameters.style`` values (seed 003); ``<auto>`` is no style.
+STYLES = (
+    "<auto>",
+    "<3d cartoon>",
+    "<anime>",
+    "<oil painting>",
+    "<watercolor>",
+    "<sketch>",
+    "<chinese painting>",
+    "<flat illustration>",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class InpaintRequest:
     """wanx-x-painting, validated: the image, the region to repaint, and what to paint."""

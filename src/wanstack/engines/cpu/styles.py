@@ -19,20 +19,13 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from wanstack.engines.base import STYLES
+
 RGB = npt.NDArray[np.uint8]
 F32 = npt.NDArray[np.float32]
 
 AUTO = "<auto>"
-STYLE_NAMES = (
-    AUTO,
-    "<3d cartoon>",
-    "<anime>",
-    "<oil painting>",
-    "<watercolor>",
-    "<sketch>",
-    "<chinese painting>",
-    "<flat illustration>",
-)
+STYLE_NAMES = STYLES
 #: Long side of the working copy that the expensive filters run on.
 WORK_SIDE = 640
 MIN_SIDE = 16
