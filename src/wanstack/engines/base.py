@@ -11,6 +11,7 @@ Each model defines its own request type (e.g. :class:`InpaintRequest`); an engin
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -59,6 +60,7 @@ class ImageItem:
     error: TaskError | None = None
     plain: RGBImage | None = None
     layers: list[dict[str, Any]] | None = None
+    text: str | None = None  #: wan2.6-image interleave mode: the text that comes before the image
 
 
 #: wanx-x-painting's ``parameters.style`` values (seed 003); ``<auto>`` is no style.
@@ -116,6 +118,56 @@ class BackgroundRequest:
     seed: int
 
 
+@dataclass(frozen=True, slots=True)
+class AudioTrack:
+    """An ``audio_url`` soundtrack, fetched and checked (wav or mp3, 3–30 s)."""
+
+    data: bytes  #: the file as downloaded
+    filename: str  #: a name with the right extension (``.wav`` / ``.mp3``), for demuxers
+    seconds: float  #: its length
+
+
+@dataclass(frozen=True, slots=True)
+class VideoRequest:
+    """wan2.6-t2v and wan2.6-i2v, validated: what to film and the exact output format."""
+
+    prompt: str  #: "" when absent (i2v); already checked against the length limit
+    negative_prompt: str  #: "" when absent
+    image: RGBImage | None  #: i2v: the first frame's source image (any size); t2v: None
+    size: tuple[int, int]  #: output (width, height); both even, exact
+    duration: int  #: seconds; the video has exactly ``duration * fps`` frames
+    fps: int
+    shot_type: str  #: "single" or "multi" (cuts between several framings)
+    audio: AudioTrack | None  #: muxed, trimmed or looped to ``duration``; None: no audio stream
+    seed: int
+
+
+@dataclass(slots=True)
+class VideoItem:
+    """One output video: an MP4 (H.264, yuv420p, faststart) and what it holds."""
+
+    mp4: bytes
+    width: int
+    height: int
+    frames: int
+    fps: int
+    has_audio: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ImageGenRequest:
+    """wan2.6-image, validated: text to image, or editing 1–4 input images."""
+
+    prompt: str  #: the one text item
+    negative_prompt: str  #: "" when absent
+    images: tuple[RGBAImage, ...]  #: input images in order (RGBA; opaque when the file had none)
+    size: tuple[int, int]  #: output (width, height)
+    n: int  #: images to make (edit / text-to-image mode)
+    interleave: bool  #: ``enable_interleave``: text and images alternate, up to ``max_images``
+    max_images: int
+    seed: int
+
+
 class Engine(Protocol, Generic[RequestT]):
     """What the worker needs from an engine."""
 
@@ -128,5 +180,7 @@ class Engine(Protocol, Generic[RequestT]):
     def describe(self) -> dict[str, Any]:
         """What produced the output (engine, algorithm or weights); shown in the task output."""
 
-    def run(self, request: RequestT, cancel: CancelToken) -> list[ImageItem]:
+    def run(
+        self, request: RequestT, cancel: CancelToken
+    ) -> Sequence[ImageItem] | Sequence[VideoItem]:
         """Produce the outputs. Raise :class:`TaskError` to fail the whole task."""

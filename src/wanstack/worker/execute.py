@@ -79,7 +79,8 @@ class Executor:
             # 2. The engine, loaded once per process and kept resident.
             engine = await asyncio.to_thread(self._engines.get, task.model)
             engine_info = engine.describe()
-            items: list[ImageItem] = await asyncio.to_thread(engine.run, request, cancel)
+            produced = await asyncio.to_thread(engine.run, request, cancel)
+            items = [item for item in produced if isinstance(item, ImageItem)]
             cancel.check()
         except TaskCanceled:
             raise
