@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 from PIL import Image
@@ -32,6 +33,8 @@ MAX_BYTES = 10 * 1024 * 1024
 FORMATS = {"JPEG": "JPG/JPEG", "PNG": "PNG", "BMP": "BMP", "MPO": "JPG/JPEG"}
 #: How far a mask pixel may be from a ``mask_color`` entry and still match (JPEG masks are noisy).
 MASK_COLOR_TOLERANCE = 16
+#: grey mask pixels at least this bright that touch the white region are its antialiased rim
+MASK_RIM_LEVEL = 32
 
 
 class XPainting:
@@ -119,7 +122,9 @@ def mask_region(mask: Image.Image, colors: list[list[int]]) -> npt.NDArray[np.bo
     """True where the image is to be repainted.
 
     Without ``colors`` the mask is binarised and white (bright) marks the region; transparent
-    pixels count as black. With ``colors``, pixels close to any listed RGB colour mark it.
+    pixels count as black. A painted mask's antialiased rim (grey pixels touching the white ones)
+    belongs to the region too, so no half-covered pixel of the erased object stays behind. With
+    ``colors``, pixels close to any listed RGB colour mark it.
     """
     if mask.mode in ("RGBA", "LA", "PA") or (mask.mode == "P" and "transparency" in mask.info):
         rgba = mask.convert("RGBA")
@@ -128,7 +133,9 @@ def mask_region(mask: Image.Image, colors: list[list[int]]) -> npt.NDArray[np.bo
     rgb = np.asarray(mask.convert("RGB"), dtype=np.int16)
     if not colors:
         gray = np.asarray(mask.convert("L"), dtype=np.uint8)
-        return np.asarray(gray > 127)
+        core = (gray > 127).astype(np.uint8)
+        near = cv2.dilate(core, np.ones((3, 3), np.uint8)) > 0
+        return np.asarray((gray > 127) | (near & (gray >= MASK_RIM_LEVEL)))
     region = np.zeros(rgb.shape[:2], dtype=bool)
     for color in colors:
         diff = np.abs(rgb - np.asarray(color, dtype=np.int16)).max(axis=2)
