@@ -264,6 +264,17 @@ def test_the_mask_is_binarised_at_mid_grey(gray: int, marked: bool) -> None:
     assert mask_region(Image.new("L", (3, 3), gray), []).any() == marked
 
 
+def test_an_antialiased_rim_touching_the_region_belongs_to_it() -> None:
+    gray = np.zeros((5, 9), np.uint8)
+    gray[:, :3] = 255  # the painted stroke
+    gray[:, 3] = 96  # its antialiased rim
+    gray[:, 4] = 20  # too faint to be rim
+    gray[2, 7] = 96  # grey but not touching the stroke: noise, not rim
+    region = mask_region(Image.fromarray(gray, "L"), [])
+    assert region[:, :4].all()
+    assert not region[:, 4:].any()
+
+
 @pytest.mark.parametrize(
     ("mode", "transparent_white", "opaque_white"),
     [

@@ -261,7 +261,7 @@ class ClassicInpaint:
 
         if not thin:
             # the diffusion fill's low frequencies steady the patch fill's (see _steady_lows)
-            smooth = _fill(roi_base, roi_hole, "ns", 1_000_000).astype(np.float32)
+            smooth = _fill(roi_base, roi_hole, "ns", PM_BUDGET // 2).astype(np.float32)
 
         items: list[ImageItem] = []
         for i in range(request.n):
