@@ -44,7 +44,7 @@ I2V = (
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     try:
-        import pylopdf_fonts_zh_cn  # type: ignore[import-untyped]
+        import pylopdf_fonts_zh_cn
 
         folder = Path(pylopdf_fonts_zh_cn.__file__).parent
         path = next(folder.rglob("*.[ot]tf"))
@@ -54,8 +54,10 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 
 def frames_of(item: VideoItem) -> list[RGBImage]:
-    with av.open(io.BytesIO(item.mp4)) as container:
-        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    with av.open(io.BytesIO(item.mp4), mode="r") as container:
+        return [
+            np.asarray(f.to_ndarray(format="rgb24"), np.uint8) for f in container.decode(video=0)
+        ]
 
 
 def pick(frames: list[RGBImage]) -> list[RGBImage]:
