@@ -4,23 +4,48 @@
 ``WANSTACK_ENGINES='{"wanx-x-painting": "fake"}'``) that copies the fitted base image, can be
 slowed down (``WANSTACK_ENGINE_OPTIONS='{"fake": {"delay": 3}}'``) and can fail chosen items, so
 acceptance tests can kill a worker mid-task. ``MemoryStorage`` and ``FrozenClock`` replace disk
-and time in unit tests.
+and time in unit tests. ``FakeVideo`` (wan2.6-t2v / i2v) writes a small but valid MP4 (H.264,
+yuv420p, AAC when a soundtrack was given) with exactly the requested size and frame count;
+``FakeWanImage`` (wan2.6-image) returns flat images of the requested size, with text in
+interleave mode.
 """
 
 from __future__ import annotations
 
+import io
+import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import av
 import cv2
 import numpy as np
 
 from wanstack.clock import FrozenClock
-from wanstack.engines.base import BackgroundRequest, CancelToken, ImageItem, InpaintRequest
+from wanstack.engines.base import (
+    AudioTrack,
+    BackgroundRequest,
+    CancelToken,
+    ImageGenRequest,
+    ImageItem,
+    InpaintRequest,
+    RGBImage,
+    VideoItem,
+    VideoRequest,
+)
 from wanstack.errors import TaskError
 
-__all__ = ["FakeBackground", "FakeInpaint", "FrozenClock", "MemoryStorage"]
+__all__ = [
+    "FakeBackground",
+    "FakeInpaint",
+    "FakeVideo",
+    "FakeWanImage",
+    "FrozenClock",
+    "MemoryStorage",
+    "write_test_mp4",
+]
 
 TIMEOUT_MESSAGE = (
     "An internal timeout error has occured during execution, please try again later or contact "
@@ -102,6 +127,169 @@ class FakeBackground:
                 continue
             layer = {"type": "text", "sub_type": "Title", "content": request.title, "idx": 0}
             items.append(ImageItem(image=image, plain=image.copy(), layers=[layer]))
+        return items
+
+
+def _sleep(delay: float, cancel: CancelToken) -> None:
+    deadline = time.monotonic() + delay
+    while time.monotonic() < deadline:  # small steps, so a cancel is noticed promptly
+        cancel.check()
+        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+
+class FakeVideo:
+    """Deterministic stand-in for the Wan 2.6 video engines: the input image (i2v) or a flat
+    colour from the seed (t2v), with a white bar sweeping across, muxed with the soundtrack."""
+
+    name = "fake"
+
+    def __init__(self, delay: float = 0.0, **_: Any) -> None:
+        self.delay = float(delay)
+
+    def load(self) -> None:
+        pass
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": "fake"}
+
+    def run(self, request: VideoRequest, cancel: CancelToken) -> list[VideoItem]:
+        _sleep(self.delay, cancel)
+        width, height = request.size
+        if request.image is not None:
+            base = np.asarray(
+                cv2.resize(request.image, (width, height), interpolation=cv2.INTER_AREA),
+                dtype=np.uint8,
+            )
+        else:
+            shade = request.seed % 200
+            base = np.full((height, width, 3), (shade, 90, 200 - shade), dtype=np.uint8)
+        frames = request.duration * request.fps
+        bar = max(2, width // 40)
+
+        def frame(i: int) -> RGBImage:
+            cancel.check()
+            out = base.copy()
+            x = (i * (width - bar)) // max(1, frames - 1)
+            out[:, x : x + bar] = 255
+            return out
+
+        mp4 = write_test_mp4(
+            (frame(i) for i in range(frames)),
+            request.size,
+            request.fps,
+            audio=request.audio,
+            seconds=float(request.duration),
+        )
+        return [
+            VideoItem(
+                mp4=mp4,
+                width=width,
+                height=height,
+                frames=frames,
+                fps=request.fps,
+                has_audio=request.audio is not None,
+            )
+        ]
+
+
+def write_test_mp4(
+    frames: Any,
+    size: tuple[int, int],
+    fps: int,
+    *,
+    audio: AudioTrack | None = None,
+    seconds: float = 0.0,
+) -> bytes:
+    """Encode RGB frames as an MP4 (H.264 yuv420p, faststart); with ``audio``, an AAC track
+    looped or trimmed to ``seconds``."""
+    width, height = size
+    fd, name = tempfile.mkstemp(suffix=".mp4")  # faststart rewrites the file by its name
+    os.close(fd)
+    try:
+        with av.open(name, "w", options={"movflags": "+faststart"}) as out:
+            video = out.add_stream("libx264", rate=fps)
+            video.width, video.height, video.pix_fmt = width, height, "yuv420p"
+            video.options = {"preset": "ultrafast", "crf": "30"}
+            sound = None
+            if audio is not None:
+                sound = out.add_stream("aac", rate=48000)
+                sound.layout = "stereo"
+            for image in frames:
+                for packet in video.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
+                    out.mux(packet)
+            for packet in video.encode():
+                out.mux(packet)
+            if sound is not None and audio is not None:
+                samples = _audio_samples(audio, round(seconds * 48000))
+                for start in range(0, samples.shape[1], 1024):
+                    chunk = np.ascontiguousarray(samples[:, start : start + 1024])
+                    frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout="stereo")
+                    frame.sample_rate = 48000
+                    frame.pts = start
+                    for packet in sound.encode(frame):
+                        out.mux(packet)
+                for packet in sound.encode():
+                    out.mux(packet)
+        return Path(name).read_bytes()
+    finally:
+        os.unlink(name)
+
+
+def _audio_samples(audio: AudioTrack, count: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """The soundtrack as 48 kHz stereo float planes, looped or trimmed to ``count`` samples."""
+    resampler = av.AudioResampler(format="fltp", layout="stereo", rate=48000)
+    parts = []
+    with av.open(io.BytesIO(audio.data), "r") as container:
+        for decoded in container.decode(audio=0):
+            for frame in resampler.resample(decoded):
+                parts.append(frame.to_ndarray())
+    for frame in resampler.resample(None):
+        parts.append(frame.to_ndarray())
+    pcm = np.concatenate(parts, axis=1).astype(np.float32)
+    repeats = -(-count // max(1, pcm.shape[1]))
+    return np.tile(pcm, (1, repeats))[:, :count]
+
+
+class FakeWanImage:
+    """Deterministic stand-in for the wan2.6-image engine: flat images of the requested size
+    (the first input image, resized, in edit mode); in interleave mode ``max_images`` steps of
+    text and image."""
+
+    name = "fake"
+
+    def __init__(self, delay: float = 0.0, fail_items: list[int] | None = None, **_: Any) -> None:
+        self.delay = float(delay)
+        self.fail_items = set(fail_items or [])
+
+    def load(self) -> None:
+        pass
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": "fake"}
+
+    def run(self, request: ImageGenRequest, cancel: CancelToken) -> list[ImageItem]:
+        _sleep(self.delay, cancel)
+        width, height = request.size
+        if request.images:
+            rgb = np.ascontiguousarray(request.images[0][..., :3])
+            base = np.asarray(
+                cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA), dtype=np.uint8
+            )
+        else:
+            base = np.full((height, width, 3), 128, dtype=np.uint8)
+        count = request.max_images if request.interleave else request.n
+        items = []
+        for i in range(count):
+            cancel.check()
+            if i in self.fail_items:
+                items.append(
+                    ImageItem(error=TaskError(TIMEOUT_MESSAGE, code="InternalError.Timeout"))
+                )
+                continue
+            image = base.copy()
+            image[: height // 8] = np.uint8((request.seed + 41 * i) % 256)
+            text = f"Step {i + 1}: {request.prompt[:40]}" if request.interleave else None
+            items.append(ImageItem(image=image, text=text))
         return items
 
 

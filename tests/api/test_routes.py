@@ -43,10 +43,10 @@ async def test_unknown_service_is_url_error(api: Api, key: str) -> None:
         check_error(resp, 400, "InvalidParameter", "url error, please check url！")
 
 
-async def test_sync_multimodal_endpoint_has_no_model_yet(api: Api, key: str) -> None:
+async def test_sync_multimodal_endpoint_refuses_other_models(api: Api, key: str) -> None:
     resp = await api.client.post(
         "/api/v1/services/aigc/multimodal-generation/generation",
-        json={"model": "wan2.6-image", "input": {"messages": []}},
+        json={"model": "wanx-x-painting", "input": {"messages": []}},
         headers=auth(key),
     )
     check_error(resp, 400, "InvalidParameter", "Model not exist.")

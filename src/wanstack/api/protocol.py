@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from wanstack.catalog.wan_video import VIDEO_MODELS
 from wanstack.clock import format_timestamp
 from wanstack.domain import Task, TaskStatus, TaskSummary
 
@@ -58,13 +59,19 @@ def task_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
             {"url": url_for(item["key"], task.expires_at)} if "key" in item else dict(item)
             for item in stored["results"]
         ]
+    if "video" in stored:  # wan2.6-t2v / i2v
+        output["video_url"] = url_for(stored["video"]["key"], task.expires_at)
+        output["orig_prompt"] = stored.get("orig_prompt", "")
+    if "choices" in stored:  # wan2.6-image as a task: the sync answer's choices
+        output["choices"] = choices(stored["choices"], task.expires_at, url_for)
+        output["finished"] = bool(stored.get("finished", True))
     if "text_results" in stored:
         text = stored["text_results"]
         output["text_results"] = {
             "urls": [{"url": url_for(item["key"], task.expires_at)} for item in text["urls"]],
             "params": text["params"],
         }
-    if task.status is TaskStatus.RUNNING:
+    if task.status is TaskStatus.RUNNING and task.model not in VIDEO_MODELS:
         total = int(task.parameters.get("n", 1))
         output["task_metrics"] = {"TOTAL": total, "SUCCEEDED": 0, "FAILED": 0}
     if "task_metrics" in stored:
@@ -78,6 +85,88 @@ def task_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
     if task.usage is not None:
         body["usage"] = task.usage
     return body
+
+
+def choices(stored: list[dict[str, Any]], expires_at: int, url_for: UrlFor) -> list[dict[str, Any]]:
+    """Stored ``choices`` with every ``image_key`` turned into a signed ``image`` URL."""
+    out = []
+    for choice in stored:
+        message = choice["message"]
+        content = [
+            {"type": "image", "image": url_for(item["image_key"], expires_at)}
+            if "image_key" in item
+            else dict(item)
+            for item in message["content"]
+        ]
+        out.append(
+            {
+                "finish_reason": choice.get("finish_reason", "stop"),
+                "message": {"role": message.get("role", "assistant"), "content": content},
+            }
+        )
+    return out
+
+
+def generation_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
+    """The sync answer of ``multimodal-generation/generation`` (contract §5.5) for a
+    SUCCEEDED wan2.6-image task."""
+    stored = task.output or {}
+    return {
+        "output": {
+            "choices": choices(stored.get("choices", []), task.expires_at, url_for),
+            "finished": True,
+        },
+        "usage": task.usage or {},
+        "request_id": request_id,
+    }
+
+
+def generation_chunks(body: dict[str, Any]) -> list[dict[str, Any]]:
+    """A sync answer cut into SSE chunks: one per image (with the text before it), each
+    carrying only its own content; every chunk but the last says ``finish_reason: "null"`` and
+    ``finished: false`` (the wan2.6-image streaming convention)."""
+    choice = body["output"]["choices"][0] if body["output"]["choices"] else None
+    content = choice["message"]["content"] if choice else []
+    groups: list[list[dict[str, Any]]] = []
+    pending: list[dict[str, Any]] = []
+    for item in content:
+        pending.append(item)
+        if item.get("type") == "image":
+            groups.append(pending)
+            pending = []
+    if pending or not groups:
+        groups.append(pending)
+    usage = dict(body["usage"])
+    chunks = []
+    images = 0
+    for i, group in enumerate(groups):
+        last = i == len(groups) - 1
+        images += sum(1 for item in group if item.get("type") == "image")
+        chunk_usage = {**usage, "image_count": images} if "image_count" in usage else usage
+        chunks.append(
+            {
+                "output": {
+                    "choices": [
+                        {
+                            "finish_reason": "stop" if last else "null",
+                            "message": {"role": "assistant", "content": group},
+                        }
+                    ],
+                    "finished": last,
+                },
+                "usage": chunk_usage,
+                "request_id": body["request_id"],
+            }
+        )
+    return chunks
+
+
+def sse_event(event_id: int, payload: dict[str, Any], *, status: int = 200) -> bytes:
+    """One SSE frame exactly as DashScope frames it (contract §5.5): ``event:result`` or, for a
+    status ≥ 400, ``event:error`` (no space: the SDK compares the raw text)."""
+    event = "result" if status < 400 else "error"
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return f"id:{event_id}\nevent:{event}\n:HTTP_STATUS/{status}\ndata:{data}\n\n".encode()
 
 
 def list_item(task: TaskSummary) -> dict[str, Any]:

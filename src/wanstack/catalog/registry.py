@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from wanstack.catalog.background import BackgroundGeneration
 from wanstack.catalog.base import ModelSpec
+from wanstack.catalog.wan_image import WanImage
+from wanstack.catalog.wan_video import WanI2V, WanT2V
 from wanstack.catalog.x_painting import XPainting
 from wanstack.errors import ModelNotFound
 
@@ -16,9 +18,17 @@ ENDPOINTS = (
     "video-generation/video-synthesis",
     "image2video/video-synthesis",
     "image-generation/generation",
+    "multimodal-generation/generation",
 )
 
-MODELS: dict[str, ModelSpec] = {spec.model: spec for spec in (XPainting(), BackgroundGeneration())}
+#: Endpoints answered synchronously (JSON or SSE), never as a task id; they refuse
+#: ``X-DashScope-Async: enable``.
+SYNC_ENDPOINTS = frozenset({"multimodal-generation/generation"})
+
+MODELS: dict[str, ModelSpec] = {
+    spec.model: spec
+    for spec in (XPainting(), BackgroundGeneration(), WanT2V(), WanI2V(), WanImage())
+}
 
 
 def spec_for(endpoint: str, model: str) -> ModelSpec:

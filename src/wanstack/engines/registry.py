@@ -23,6 +23,12 @@ ENGINES: dict[tuple[str, str], str] = {
         "wanstack.engines.cpu.classic_background:ClassicBackground"
     ),
     ("wanx-background-generation-v2", "fake"): "wanstack.testing:FakeBackground",
+    ("wan2.6-t2v", "classic"): "wanstack.engines.cpu.scene_video:SceneVideo",
+    ("wan2.6-t2v", "fake"): "wanstack.testing:FakeVideo",
+    ("wan2.6-i2v", "classic"): "wanstack.engines.cpu.camera_video:CameraVideo",
+    ("wan2.6-i2v", "fake"): "wanstack.testing:FakeVideo",
+    ("wan2.6-image", "classic"): "wanstack.engines.cpu.wan_image:WanImage",
+    ("wan2.6-image", "fake"): "wanstack.testing:FakeWanImage",
 }
 
 

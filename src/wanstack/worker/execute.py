@@ -16,8 +16,9 @@ import cv2
 import numpy as np
 
 from wanstack.catalog.registry import spec_of
+from wanstack.catalog.wan_video import short_side_class
 from wanstack.domain import Outcome, Task, TaskStatus
-from wanstack.engines.base import CancelToken, ImageItem
+from wanstack.engines.base import CancelToken, ImageGenRequest, ImageItem, VideoItem, VideoRequest
 from wanstack.engines.registry import EngineProvider
 from wanstack.errors import FileDownloadFailed, TaskCanceled, TaskError
 from wanstack.fetch import Fetcher, FetchError, FetchLimits
@@ -67,6 +68,11 @@ class Executor:
         await self._storage.put(key, data, "image/png")
         return key
 
+    async def _store_video(self, task: Task, mp4: bytes) -> str:
+        key = f"{result_prefix(task.id, task.attempts)}{uuid.uuid4().hex}.mp4"
+        await self._storage.put(key, mp4, "video/mp4")
+        return key
+
     async def run(self, task: Task, cancel: CancelToken) -> Outcome:
         """Run ``task``; raises :class:`TaskCanceled` if it was cancelled meanwhile."""
         spec = spec_of(task.model)
@@ -81,6 +87,7 @@ class Executor:
             engine_info = engine.describe()
             produced = await asyncio.to_thread(engine.run, request, cancel)
             items = [item for item in produced if isinstance(item, ImageItem)]
+            videos = [item for item in produced if isinstance(item, VideoItem)]
             cancel.check()
         except TaskCanceled:
             raise
@@ -90,6 +97,8 @@ class Executor:
             log.exception("task %s: engine failed", task.id)
             error = TaskError()
             return _failed(error.code, error.message, total, engine_info)
+        if isinstance(request, VideoRequest):
+            return await self._video_outcome(task, request, videos, engine_info)
         # 3. Store every image; per-item failures are a partial success.
         results: list[dict[str, Any]] = []
         plain: list[dict[str, Any]] = []  # text-free images of titled results (seed 002)
@@ -123,10 +132,48 @@ class Executor:
         output: dict[str, Any] = {"results": results, "task_metrics": metrics}
         if plain:
             output["text_results"] = {"urls": plain, "params": params}
+        usage: dict[str, Any] = {"image_count": succeeded}
+        if isinstance(request, ImageGenRequest):
+            output["choices"] = [_choice(items, results)]
+            output["finished"] = True
+            width, height = request.size
+            usage = {
+                "image_count": succeeded,
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "size": f"{width}*{height}",
+                "total_tokens": 0,
+            }
+        return Outcome(status=TaskStatus.SUCCEEDED, output=output, usage=usage, engine=engine_info)
+
+    async def _video_outcome(
+        self,
+        task: Task,
+        request: VideoRequest,
+        videos: list[VideoItem],
+        engine_info: dict[str, Any] | None,
+    ) -> Outcome:
+        """wan2.6-t2v / i2v: the MP4 at ``video_url``, the prompt, and DashScope's usage."""
+        if not videos:
+            log.error("task %s: the engine returned no video", task.id)
+            error = TaskError()
+            return _failed(error.code, error.message, 1, engine_info)
+        video = videos[0]
+        key = await self._store_video(task, video.mp4)
+        seconds = request.duration
+        usage: dict[str, Any] = {"duration": seconds}
+        if request.image is None:  # t2v reports the size it was asked for
+            usage["size"] = f"{video.width}*{video.height}"
+        usage.update(
+            input_video_duration=0,
+            output_video_duration=seconds,
+            video_count=1,
+            SR=short_side_class(video.width, video.height),
+        )
         return Outcome(
             status=TaskStatus.SUCCEEDED,
-            output=output,
-            usage={"image_count": succeeded},
+            output={"video": {"key": key}, "orig_prompt": request.prompt},
+            usage=usage,
             engine=engine_info,
         )
 
@@ -139,6 +186,19 @@ def _failed(code: str, message: str, total: int, engine: dict[str, Any] | None) 
         message=message,
         engine=engine,
     )
+
+
+def _choice(items: list[ImageItem], results: list[dict[str, Any]]) -> dict[str, Any]:
+    """wan2.6-image's answer as one assistant message: every stored image in order, each after
+    its text in interleave mode (``image_key`` becomes a signed ``image`` URL when read)."""
+    content: list[dict[str, Any]] = []
+    for item, result in zip(items, results, strict=True):
+        if "key" not in result:
+            continue
+        if item.text:
+            content.append({"type": "text", "text": item.text})
+        content.append({"type": "image", "image_key": result["key"]})
+    return {"finish_reason": "stop", "message": {"role": "assistant", "content": content}}
 
 
 def _encode_png(image: np.ndarray[Any, Any]) -> bytes:

@@ -1,4 +1,8 @@
-"""``POST /api/v1/services/aigc/{group}/{function}``: every asynchronous submit endpoint."""
+"""``POST /api/v1/services/aigc/{group}/{function}``: every submit endpoint.
+
+Asynchronous endpoints answer with a task id; the sync one (wan2.6-image) is answered by
+:mod:`wanstack.api.routes.generation`.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,10 @@ from starlette.routing import Route
 
 from wanstack.api import protocol
 from wanstack.api.deps import caller, container, header_enabled
-from wanstack.catalog.registry import ENDPOINTS
-from wanstack.errors import AccessDenied, BadRequest, InvalidParameter, ModelNotFound
+from wanstack.api.routes.generation import generate
+from wanstack.catalog.registry import ENDPOINTS, SYNC_ENDPOINTS
+from wanstack.errors import AccessDenied, BadRequest, InvalidParameter
 from wanstack.logcontext import request_id_var
-
-#: Sync/SSE endpoint (wan2.6-image); no model is served there yet.
-SYNC_ENDPOINTS = ("multimodal-generation/generation",)
-
 
 #: Two 10 MB images as base64 data: URIs fit with room to spare.
 MAX_SUBMIT_BYTES = 32 * 1024 * 1024
@@ -29,11 +30,12 @@ def _reject_constant(name: str) -> object:
 async def submit(request: Request) -> Response:
     endpoint = "{group}/{function}".format_map(request.path_params)
     who = await caller(request)
-    if endpoint in SYNC_ENDPOINTS:
-        raise ModelNotFound()
     if endpoint not in ENDPOINTS:
         raise InvalidParameter("url error, please check url！")
-    if not header_enabled(request, "x-dashscope-async"):
+    sync = endpoint in SYNC_ENDPOINTS
+    if sync and header_enabled(request, "x-dashscope-async"):
+        raise AccessDenied("Current user api does not support asynchronous calls.")
+    if not sync and not header_enabled(request, "x-dashscope-async"):
         raise AccessDenied("current user api does not support synchronous calls.")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_SUBMIT_BYTES:
@@ -42,6 +44,8 @@ async def submit(request: Request) -> Response:
         body = json.loads(await request.body(), parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest() from None
+    if sync:
+        return await generate(request, who, endpoint, body)
     request_id = request_id_var.get()
     task = await container(request).task_service.submit(
         who,

@@ -1,0 +1,268 @@
+"""wan2.6-t2v and wan2.6-i2v: text to video and image to video (seed 000, contract §4.2).
+
+Both: ``input.prompt`` (≤ 1500 characters; required for t2v), ``input.negative_prompt`` (≤ 500),
+``input.audio_url`` (wav or mp3, 3–30 s, ≤ 15 MB; checked when the task runs; also accepted in
+``parameters``, where old SDKs put it), ``parameters.duration`` (integer 2–15, default 5),
+``prompt_extend`` (default true), ``shot_type`` (``single`` | ``multi``; only with
+``prompt_extend``), ``watermark``, ``seed``. The 1.x SDK's ``input.extend_prompt`` and
+``input.function`` are ignored.
+
+* t2v: ``parameters.size``, one of the 720P or 1080P sizes (default ``1920*1080``; 480P is
+  refused).
+* i2v: ``input.img_url`` (JPEG/PNG/BMP/WEBP, sides 240–8000, ≤ 20 MB), ``parameters.resolution``
+  ``720P`` | ``1080P`` (default 1080P): the video keeps the image's aspect ratio, has about
+  1280×720 or 1920×1080 pixels, and both sides are multiples of 16.
+
+Videos are 30 frames per second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+from typing import Any
+
+import av
+import numpy as np
+from PIL import Image
+
+from wanstack.catalog.base import MediaLoader, Submission
+from wanstack.catalog.fields import Fields
+from wanstack.domain import Task
+from wanstack.engines.base import AudioTrack, RGBImage, VideoRequest
+from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
+from wanstack.ident import new_seed
+from wanstack.media import decode_image
+
+T2V = "wan2.6-t2v"
+I2V = "wan2.6-i2v"
+#: Video models: their tasks report no ``task_metrics`` (one video, not n images).
+VIDEO_MODELS = frozenset({T2V, I2V})
+FPS = 30
+PROMPT_CHARS = 1500
+NEGATIVE_CHARS = 500
+DURATION = (2, 15)
+DEFAULT_DURATION = 5
+SIZES_720P = ("1280*720", "720*1280", "960*960", "1088*832", "832*1088")
+SIZES_1080P = ("1920*1080", "1080*1920", "1440*1440", "1632*1248", "1248*1632")
+SIZES_480P = ("832*480", "480*832", "624*624")
+SIZES = SIZES_720P + SIZES_1080P
+DEFAULT_SIZE = "1920*1080"
+#: i2v: ``resolution`` → (pixel budget, short-side class reported as ``usage.SR``)
+RESOLUTIONS = {"720P": (1280 * 720, 720), "1080P": (1920 * 1080, 1080)}
+DEFAULT_RESOLUTION = "1080P"
+SHOT_TYPES = ("single", "multi")
+IMAGE_BYTES = 20 * 1024 * 1024
+IMAGE_SIDES = (240, 8000)
+IMAGE_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "BMP": "BMP", "WEBP": "WEBP"}
+AUDIO_BYTES = 15 * 1024 * 1024
+AUDIO_SECONDS = (3.0, 30.0)
+AUDIO_FORMATS = {"wav": ".wav", "mp3": ".mp3"}
+SEED_MAX = 2147483647
+
+
+def short_side_class(width: int, height: int) -> int:
+    """``usage.SR`` of an output size: 1080 for the 1080P pixel budget, else 720."""
+    return 1080 if width * height > 1_500_000 else 720
+
+
+def i2v_size(image_size: tuple[int, int], resolution: str) -> tuple[int, int]:
+    """Output (width, height) for an input image: its aspect ratio, about the resolution's pixel
+    count, both sides rounded to multiples of 16 (at least 16)."""
+    budget, _ = RESOLUTIONS[resolution]
+    width, height = image_size
+    aspect = width / height
+    out_w = math.sqrt(budget * aspect)
+    out_h = math.sqrt(budget / aspect)
+    return max(16, round(out_w / 16) * 16), max(16, round(out_h / 16) * 16)
+
+
+class _WanVideo:
+    """What both video models share: prompts, audio, duration, shot type, seed."""
+
+    model: str
+    endpoints = frozenset({"video-generation/video-synthesis"})
+    prompt_required: bool
+
+    def _common(self, inp: Fields, par: Fields) -> tuple[dict[str, Any], dict[str, Any]]:
+        prompt = inp.string(
+            "prompt",
+            required=self.prompt_required,
+            non_empty=self.prompt_required,
+            max_chars=PROMPT_CHARS,
+        )
+        negative = inp.string("negative_prompt", max_chars=NEGATIVE_CHARS)
+        # Old SDKs (1.22 / 1.24) send audio_url among the parameters (contract C40).
+        audio = inp.media_url("audio_url")
+        if audio is None:
+            audio = par.media_url("audio_url")
+        prompt_extend = par.boolean("prompt_extend", default=True)
+        shot_type = par.string("shot_type", default="single", choices=SHOT_TYPES)
+        seed = par.integer("seed", lo=0, hi=SEED_MAX)
+        normalised_input: dict[str, Any] = {"prompt": prompt or ""}
+        if negative:
+            normalised_input["negative_prompt"] = negative
+        if audio is not None:
+            normalised_input["audio_url"] = audio
+        parameters: dict[str, Any] = {
+            "duration": par.integer(
+                "duration", lo=DURATION[0], hi=DURATION[1], default=DEFAULT_DURATION
+            ),
+            "prompt_extend": prompt_extend,
+            "shot_type": shot_type,
+            "watermark": par.boolean("watermark", default=False),
+            # Fixed at submit so that a retried attempt reproduces the same video.
+            "seed": seed if seed is not None else new_seed(),
+        }
+        return normalised_input, parameters
+
+    @staticmethod
+    def _media(inp: dict[str, Any], *keys: str) -> list[tuple[str, str]]:
+        return [(f"input.{k}", inp[k]) for k in keys if k in inp]
+
+    async def _audio(self, task: Task, load: MediaLoader) -> AudioTrack | None:
+        url = task.input.get("audio_url")
+        if url is None:
+            return None
+        data = await load("input.audio_url", url, AUDIO_BYTES)
+        return await asyncio.to_thread(probe_audio, data)
+
+    @staticmethod
+    def _request(
+        task: Task, *, image: RGBImage | None, size: tuple[int, int], audio: AudioTrack | None
+    ) -> VideoRequest:
+        inp, params = task.input, task.parameters
+        # shot_type only takes effect together with prompt_extend (contract §4.2).
+        shot_type = params["shot_type"] if params["prompt_extend"] else "single"
+        return VideoRequest(
+            prompt=inp.get("prompt", ""),
+            negative_prompt=inp.get("negative_prompt", ""),
+            image=image,
+            size=size,
+            duration=params["duration"],
+            fps=FPS,
+            shot_type=shot_type,
+            audio=audio,
+            seed=params["seed"],
+        )
+
+
+class WanT2V(_WanVideo):
+    model = T2V
+    prompt_required = True
+
+    def validate(self, input: Any, parameters: Any) -> Submission:
+        inp = Fields(input, "input")
+        par = Fields(parameters, "parameters")
+        normalised_input, normalised = self._common(inp, par)
+        size = par.string("size", default=DEFAULT_SIZE)
+        assert size is not None
+        if size not in SIZES:
+            allowed = ", ".join(repr(s) for s in SIZES)
+            why = " (480P sizes are not supported by wan2.6-t2v)" if size in SIZES_480P else ""
+            raise InvalidParameter(
+                f"parameters.size must be one of {allowed}, got {size[:40]!r}{why}"
+            )
+        normalised["size"] = size
+        return Submission(
+            input=normalised_input,
+            parameters=normalised,
+            media=self._media(normalised_input, "audio_url"),
+        )
+
+    async def prepare(self, task: Task, load: MediaLoader) -> VideoRequest:
+        width, height = (int(v) for v in task.parameters["size"].split("*"))
+        audio = await self._audio(task, load)
+        return self._request(task, image=None, size=(width, height), audio=audio)
+
+
+class WanI2V(_WanVideo):
+    model = I2V
+    prompt_required = False
+
+    def validate(self, input: Any, parameters: Any) -> Submission:
+        inp = Fields(input, "input")
+        par = Fields(parameters, "parameters")
+        image = inp.media_url("img_url", required=True)
+        assert image is not None
+        normalised_input, normalised = self._common(inp, par)
+        normalised_input["img_url"] = image
+        template = inp.string("template")
+        if template:
+            normalised_input["template"] = template  # kept for the record; no engine uses it
+        normalised["resolution"] = par.string(
+            "resolution", default=DEFAULT_RESOLUTION, choices=tuple(RESOLUTIONS)
+        )
+        return Submission(
+            input=normalised_input,
+            parameters=normalised,
+            media=self._media(normalised_input, "img_url", "audio_url"),
+        )
+
+    async def prepare(self, task: Task, load: MediaLoader) -> VideoRequest:
+        # 1. Fetch the image and the soundtrack together.
+        image_bytes, audio = await asyncio.gather(
+            load("input.img_url", task.input["img_url"], IMAGE_BYTES), self._audio(task, load)
+        )
+        # 2. Decode and check the image; the output follows its aspect ratio.
+        image = await asyncio.to_thread(checked_image, image_bytes)
+        height, width = image.shape[:2]
+        size = i2v_size((width, height), task.parameters["resolution"])
+        return self._request(task, image=image, size=size, audio=audio)
+
+
+def checked_image(data: bytes) -> RGBImage:
+    """An i2v input image as RGB: JPEG/PNG/BMP/WEBP, each side 240–8000 pixels. Transparent
+    pixels are flattened onto white."""
+    decoded = decode_image(data, field="img_url")
+    kind = IMAGE_FORMATS.get(decoded.format)
+    if kind is None:
+        raise UnsupportedFileFormat(
+            f"img_url must be a JPEG, PNG, BMP or WEBP image, but is {decoded.format or 'unknown'}"
+        )
+    width, height = decoded.size
+    lo, hi = IMAGE_SIDES
+    if not (lo <= width <= hi and lo <= height <= hi):
+        raise MediaInvalid(
+            f"img_url: each side of the image must be from {lo} to {hi} pixels, "
+            f"but the image is {width}*{height}"
+        )
+    image = decoded.image
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        image = flat
+    return np.asarray(image.convert("RGB"), dtype=np.uint8)
+
+
+def probe_audio(data: bytes) -> AudioTrack:
+    """Check an ``audio_url`` file: a wav or mp3 with an audio stream, 3–30 seconds long."""
+    try:
+        with av.open(io.BytesIO(data), "r") as container:
+            name = container.format.name
+            streams = container.streams.audio
+            if not streams:
+                raise UnsupportedFileFormat("audio_url: the file has no audio stream")
+            if container.duration is not None:
+                seconds = container.duration / av.time_base
+            else:
+                stream = streams[0]
+                if stream.duration is None or stream.time_base is None:
+                    raise MediaInvalid("audio_url: the length of the audio could not be read")
+                seconds = float(stream.duration * stream.time_base)
+    except (av.error.FFmpegError, ValueError, OSError) as exc:
+        raise UnsupportedFileFormat(
+            "audio_url must be a wav or mp3 file; the file could not be read as audio"
+        ) from exc
+    suffix = next((ext for fmt, ext in AUDIO_FORMATS.items() if fmt in name.split(",")), None)
+    if suffix is None:
+        raise UnsupportedFileFormat(f"audio_url must be a wav or mp3 file, but is {name}")
+    lo, hi = AUDIO_SECONDS
+    if not lo <= seconds <= hi:
+        raise MediaInvalid(
+            f"audio_url: the audio must be from {lo:g} to {hi:g} seconds long, "
+            f"but is {seconds:.2f} seconds"
+        )
+    return AudioTrack(data=data, filename=f"audio{suffix}", seconds=seconds)
