@@ -53,3 +53,27 @@ def decode_image(data: bytes, *, field: str, max_pixels: int = MAX_PIXELS) -> De
     except (OSError, SyntaxError, ValueError) as exc:
         raise UnsupportedFileFormat(f"{field}: the image could not be decoded ({exc})") from exc
     return DecodedImage(image=image, format=image.format or "")
+
+
+#: the input image formats the Wan 2.6 models accept (Pillow names; MPO is a JPEG variant)
+WAN_IMAGE_FORMATS = ("JPEG", "MPO", "PNG", "BMP", "WEBP")
+
+
+def decode_wan_image(data: bytes, *, field: str, sides: tuple[int, int]) -> DecodedImage:
+    """Decode a Wan 2.6 input image: JPEG, PNG, BMP or WEBP, each side within ``sides``.
+
+    Raises :class:`UnsupportedFileFormat` for other formats and :class:`MediaInvalid` for sides
+    out of range, with messages naming ``field``."""
+    decoded = decode_image(data, field=field)
+    if decoded.format not in WAN_IMAGE_FORMATS:
+        raise UnsupportedFileFormat(
+            f"{field} must be a JPEG, PNG, BMP or WEBP image, but is {decoded.format or 'unknown'}"
+        )
+    width, height = decoded.size
+    lo, hi = sides
+    if not (lo <= width <= hi and lo <= height <= hi):
+        raise MediaInvalid(
+            f"{field}: each side of the image must be from {lo} to {hi} pixels, "
+            f"but the image is {width}*{height}"
+        )
+    return decoded

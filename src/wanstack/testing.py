@@ -53,8 +53,16 @@ TIMEOUT_MESSAGE = (
 )
 
 
-class FakeInpaint:
-    """Deterministic stand-in for an inpainting engine: resize, paint the mask grey."""
+def _sleep(delay: float, cancel: CancelToken) -> None:
+    deadline = time.monotonic() + delay
+    while time.monotonic() < deadline:  # small steps, so a cancel is noticed promptly
+        cancel.check()
+        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+
+
+class _Fake:
+    """What every fake engine shares: its name, options (``delay`` seconds per task, output
+    indices to fail in ``fail_items``), a load counter and its description."""
 
     name = "fake"
 
@@ -69,11 +77,12 @@ class FakeInpaint:
     def describe(self) -> dict[str, Any]:
         return {"engine": "fake"}
 
+
+class FakeInpaint(_Fake):
+    """Deterministic stand-in for an inpainting engine: resize, paint the mask grey."""
+
     def run(self, request: InpaintRequest, cancel: CancelToken) -> list[ImageItem]:
-        deadline = time.monotonic() + self.delay
-        while time.monotonic() < deadline:  # sleep in small steps so cancel is prompt
-            cancel.check()
-            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        _sleep(self.delay, cancel)
         width, height = request.size
         base = np.asarray(
             cv2.resize(request.image, (width, height), interpolation=cv2.INTER_AREA), dtype=np.uint8
@@ -98,20 +107,9 @@ class FakeInpaint:
         return items
 
 
-class FakeBackground:
+class FakeBackground(_Fake):
     """Deterministic stand-in for a background engine: the product over a flat grey whose
     shade follows the seed; with a title, a text-free copy and one text layer."""
-
-    name = "fake"
-
-    def __init__(self, delay: float = 0.0, **_: Any) -> None:
-        self.delay = float(delay)
-
-    def load(self) -> None:
-        pass
-
-    def describe(self) -> dict[str, Any]:
-        return {"engine": "fake"}
 
     def run(self, request: BackgroundRequest, cancel: CancelToken) -> list[ImageItem]:
         time.sleep(self.delay)
@@ -130,27 +128,9 @@ class FakeBackground:
         return items
 
 
-def _sleep(delay: float, cancel: CancelToken) -> None:
-    deadline = time.monotonic() + delay
-    while time.monotonic() < deadline:  # small steps, so a cancel is noticed promptly
-        cancel.check()
-        time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
-
-
-class FakeVideo:
+class FakeVideo(_Fake):
     """Deterministic stand-in for the Wan 2.6 video engines: the input image (i2v) or a flat
     colour from the seed (t2v), with a white bar sweeping across, muxed with the soundtrack."""
-
-    name = "fake"
-
-    def __init__(self, delay: float = 0.0, **_: Any) -> None:
-        self.delay = float(delay)
-
-    def load(self) -> None:
-        pass
-
-    def describe(self) -> dict[str, Any]:
-        return {"engine": "fake"}
 
     def run(self, request: VideoRequest, cancel: CancelToken) -> list[VideoItem]:
         _sleep(self.delay, cancel)
@@ -250,22 +230,10 @@ def _audio_samples(audio: AudioTrack, count: int) -> np.ndarray[Any, np.dtype[np
     return np.tile(pcm, (1, repeats))[:, :count]
 
 
-class FakeWanImage:
+class FakeWanImage(_Fake):
     """Deterministic stand-in for the wan2.6-image engine: flat images of the requested size
     (the first input image, resized, in edit mode); in interleave mode ``max_images`` steps of
     text and image."""
-
-    name = "fake"
-
-    def __init__(self, delay: float = 0.0, fail_items: list[int] | None = None, **_: Any) -> None:
-        self.delay = float(delay)
-        self.fail_items = set(fail_items or [])
-
-    def load(self) -> None:
-        pass
-
-    def describe(self) -> dict[str, Any]:
-        return {"engine": "fake"}
 
     def run(self, request: ImageGenRequest, cancel: CancelToken) -> list[ImageItem]:
         _sleep(self.delay, cancel)

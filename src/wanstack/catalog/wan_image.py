@@ -25,9 +25,9 @@ from wanstack.catalog.base import MediaLoader, Submission
 from wanstack.catalog.fields import Fields
 from wanstack.domain import Task
 from wanstack.engines.base import ImageGenRequest, RGBAImage
-from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
+from wanstack.errors import InvalidParameter
 from wanstack.ident import new_seed
-from wanstack.media import decode_image
+from wanstack.media import decode_wan_image
 
 MODEL = "wan2.6-image"
 TEXT_CHARS = 2000
@@ -39,7 +39,6 @@ ASPECT = (1 / 4, 4.0)
 DEFAULT_SIDE = 1280
 IMAGE_BYTES = 10 * 1024 * 1024
 IMAGE_SIDES = (384, 5000)
-IMAGE_FORMATS = ("JPEG", "MPO", "PNG", "BMP", "WEBP")
 SEED_MAX = 2147483647
 _SIZE = re.compile(r"^\s*(\d{1,5})\s*\*\s*(\d{1,5})\s*$")
 
@@ -145,19 +144,7 @@ class WanImage:
 def checked_image(data: bytes, index: int) -> RGBAImage:
     """One input image as RGBA (opaque when the file has no alpha): JPEG/PNG/BMP/WEBP, each side
     384–5000 pixels."""
-    field = f"image[{index}]"
-    decoded = decode_image(data, field=field)
-    if decoded.format not in IMAGE_FORMATS:
-        raise UnsupportedFileFormat(
-            f"{field} must be a JPEG, PNG, BMP or WEBP image, but is {decoded.format or 'unknown'}"
-        )
-    width, height = decoded.size
-    lo, hi = IMAGE_SIDES
-    if not (lo <= width <= hi and lo <= height <= hi):
-        raise MediaInvalid(
-            f"{field}: each side of the image must be from {lo} to {hi} pixels, "
-            f"but the image is {width}*{height}"
-        )
+    decoded = decode_wan_image(data, field=f"image[{index}]", sides=IMAGE_SIDES)
     return np.asarray(decoded.image.convert("RGBA"), dtype=np.uint8)
 
 

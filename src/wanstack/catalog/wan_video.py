@@ -33,7 +33,7 @@ from wanstack.domain import Task
 from wanstack.engines.base import AudioTrack, RGBImage, VideoRequest
 from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
 from wanstack.ident import new_seed
-from wanstack.media import decode_image
+from wanstack.media import decode_wan_image
 
 T2V = "wan2.6-t2v"
 I2V = "wan2.6-i2v"
@@ -55,7 +55,6 @@ DEFAULT_RESOLUTION = "1080P"
 SHOT_TYPES = ("single", "multi")
 IMAGE_BYTES = 20 * 1024 * 1024
 IMAGE_SIDES = (240, 8000)
-IMAGE_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "BMP": "BMP", "WEBP": "WEBP"}
 AUDIO_BYTES = 15 * 1024 * 1024
 AUDIO_SECONDS = (3.0, 30.0)
 AUDIO_FORMATS = {"wav": ".wav", "mp3": ".mp3"}
@@ -215,19 +214,7 @@ class WanI2V(_WanVideo):
 def checked_image(data: bytes) -> RGBImage:
     """An i2v input image as RGB: JPEG/PNG/BMP/WEBP, each side 240–8000 pixels. Transparent
     pixels are flattened onto white."""
-    decoded = decode_image(data, field="img_url")
-    kind = IMAGE_FORMATS.get(decoded.format)
-    if kind is None:
-        raise UnsupportedFileFormat(
-            f"img_url must be a JPEG, PNG, BMP or WEBP image, but is {decoded.format or 'unknown'}"
-        )
-    width, height = decoded.size
-    lo, hi = IMAGE_SIDES
-    if not (lo <= width <= hi and lo <= height <= hi):
-        raise MediaInvalid(
-            f"img_url: each side of the image must be from {lo} to {hi} pixels, "
-            f"but the image is {width}*{height}"
-        )
+    decoded = decode_wan_image(data, field="img_url", sides=IMAGE_SIDES)
     image = decoded.image
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         rgba = image.convert("RGBA")
