@@ -97,7 +97,13 @@ def main(argv: Sequence[str] | None = None) -> None:
 def _serve(settings: Settings, host: str, port: int, workers: int | None) -> None:
     import uvicorn
 
-    from wanstack.api.app import create_app
+    from wanstack.api.app import MAX_BODY_BYTES, create_app
+    from wanstack.api.http_guard import (
+        GuardedHttpProtocol,
+        HttpLimits,
+        connection_budget,
+        raise_fd_limit,
+    )
 
     container = Container.build(settings)
     key = asyncio.run(_bootstrap_key(settings))
@@ -105,6 +111,22 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> Non
     app = create_app(container, workers=slots)
     base = settings.public_url or f"http://{host}:{port}"
     _banner(base, key, settings, slots)
+    fd_limit = raise_fd_limit()
+    limits = HttpLimits(
+        max_header_bytes=settings.http_max_header_kb * 1024,
+        header_timeout=settings.http_header_timeout,
+        body_timeout=settings.http_body_timeout,
+        max_connections=settings.http_max_connections or connection_budget(fd_limit),
+        drain_bytes=MAX_BODY_BYTES,
+    )
+    log.info(
+        "HTTP limits: headers %d KiB in %.0f s, body stalls %.0f s, %d connections (fd limit %d)",
+        settings.http_max_header_kb,
+        limits.header_timeout,
+        limits.body_timeout,
+        limits.max_connections,
+        fd_limit,
+    )
     # uvicorn drains on SIGTERM, then re-raises the signal; landing on this no-op handler lets
     # a graceful stop exit with status 0 instead of "killed by SIGTERM".
     signal.signal(signal.SIGTERM, lambda *_: None)
@@ -112,6 +134,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> Non
         app,
         host=host,
         port=port,
+        http=GuardedHttpProtocol.with_limits(limits),
+        ws="none",
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=int(settings.drain_seconds) + 5,

@@ -77,6 +77,31 @@ class Settings(BaseSettings):
     engine_options: dict[str, dict[str, object]] = Field(default_factory=dict)
     """Options per engine name, JSON (e.g. weights folder of a diffusers engine)."""
 
+    upload_quota_mb: int = Field(default=10_240, ge=0)
+    """Live upload storage per account, in MB (0: unlimited); an upload that would pass it is
+    refused with ``Throttling.AllocationQuota``."""
+
+    http_max_header_kb: int = Field(default=16, ge=1, le=1024)
+    """Largest request header block ``wanstack serve`` reads, in KiB."""
+
+    http_header_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a client has to send a request's headers (slow or half-open requests are
+    answered 408 and closed)."""
+
+    http_body_timeout: float = Field(default=15.0, gt=0)
+    """Seconds a request body may stall between two pieces before the request is closed."""
+
+    http_max_connections: int = Field(default=0, ge=0)
+    """Open client connections ``wanstack serve`` keeps (0: derived from the file-descriptor
+    limit); beyond it the oldest idle or half-open connections are closed first."""
+
+    metrics_token: SecretStr | None = None
+    """When set, ``/metrics`` answers only ``Authorization: Bearer <token>``."""
+
+    min_free_disk_mb: int = Field(default=256, ge=0)
+    """Below this much free space in the data folder, ``/readyz`` reports not ready and
+    submits are refused with ``503 ServiceUnavailable`` (nothing is half-stored)."""
+
     log_level: str = "INFO"
     log_json: bool = False
     """Write logs as one JSON object per line instead of plain text."""

@@ -90,7 +90,12 @@ class Container:
         wakeup = Wakeup()
         tasks = TaskRepository(db, direct)
         uploads = UploadService(
-            UploadRepository(db), storage, signer, clock, settings.upload_retention_ms
+            UploadRepository(db),
+            storage,
+            signer,
+            clock,
+            settings.upload_retention_ms,
+            quota_bytes=settings.upload_quota_mb * 1024 * 1024,
         )
         limiter = RateLimiter(
             db, clock, DASHSCOPE_LIMITS if settings.rate_limits == "dashscope" else {}

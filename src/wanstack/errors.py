@@ -11,14 +11,18 @@ was rejected at once or failed later::
     │   ├── InvalidParameter         400 InvalidParameter
     │   │   └── ModelNotFound        400 InvalidParameter "Model not exist."
     │   ├── BadRequest               400 BadRequest.* (no model, no input, not JSON)
+    │   │   └── PayloadTooLarge      400 BadRequest.TooLarge (body or header over its limit)
     │   ├── UnsupportedOperation     400 UnsupportedOperation (cancel of a finished task)
     │   ├── InvalidApiKey            401 InvalidApiKey
     │   ├── WorkspaceDenied          401 NOT AUTHORIZED
     │   ├── AccessDenied             403 AccessDenied
     │   ├── NotFound                 404 NotFound
     │   ├── MethodNotAllowed         405 MethodNotAllowed
+    │   ├── RequestTimeout           408 RequestTimeOut (the client stopped sending)
     │   ├── Throttled                429 Throttling.RateQuota (carries retry_after)
-    │   └── InternalError            500 InternalError
+    │   ├── QuotaExceeded            429 Throttling.AllocationQuota (upload space used up)
+    │   ├── InternalError            500 InternalError
+    │   └── ServiceUnavailable       503 ServiceUnavailable (disk full: retry later)
     └── TaskError                    (a task FAILED while running; .code/.message go into output)
         ├── FileDownloadFailed       InvalidParameter.FileDownload
         ├── UnsupportedFileFormat    BadRequest.UnsupportedFileFormat
@@ -73,6 +77,13 @@ class BadRequest(ServiceError):
     code = "BadRequest.IllegalInput"
     http_status = 400
     default_message = "The input parameter requires json format."
+
+
+class PayloadTooLarge(BadRequest):
+    """A request body (or its header block) is over the limit of its route."""
+
+    code = "BadRequest.TooLarge"
+    default_message = "Payload Too Large."
 
 
 class UnsupportedOperation(ServiceError):
@@ -138,8 +149,33 @@ class Throttled(ServiceError):
         self.retry_after = retry_after
 
 
+class RequestTimeout(ServiceError):
+    """The client opened a request and then stopped sending it."""
+
+    code = "RequestTimeOut"
+    http_status = 408
+    default_message = "Request timed out, please try again later."
+
+
+class QuotaExceeded(ServiceError):
+    """The account has used up an allowance (live upload storage)."""
+
+    code = "Throttling.AllocationQuota"
+    http_status = 429
+    default_message = "Allocated quota exceeded, please increase your quota limit."
+
+
 class InternalError(ServiceError):
     """Something failed on the server's side; never used for a client's mistake."""
+
+
+class ServiceUnavailable(ServiceError):
+    """The server cannot take the request now (its disk is full); nothing was stored, so the
+    client may retry later (the SDKs retry 503 on their own)."""
+
+    code = "ServiceUnavailable"
+    http_status = 503
+    default_message = "The service is temporarily unavailable, please try again later."
 
 
 class TaskError(WanstackError):

@@ -368,7 +368,7 @@ class Fetcher:
     async def _read(response: httpx.Response, target: _Target, limits: FetchLimits) -> bytes:
         too_large = FetchError(f"The file at {target.name} is over {limits.max_bytes} bytes.")
         declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limits.max_bytes:
+        if declared.isascii() and declared.isdigit() and int(declared[:15]) > limits.max_bytes:
             raise too_large
         body = bytearray()
         try:

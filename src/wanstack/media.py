@@ -1,18 +1,26 @@
-"""Decoding user images safely: format detection and pixel limits before any pixel is decoded."""
+"""Decoding user images safely: format, sides and pixel count are checked from the file's header,
+before any pixel is decoded (a 145 KB PNG can declare 50 megapixels: a gigabyte once decoded)."""
 
 from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
 
 from wanstack.errors import MediaInvalid, UnsupportedFileFormat
 
-#: Largest image (in pixels) any model accepts; far above every documented limit, far below what
-#: would let a small compressed file expand into gigabytes of memory (a decompression bomb).
-MAX_PIXELS = 50_000_000
+#: Largest image (in pixels) any input may have: 5000*5000. Above every limit the models document
+#: in pixels (x-painting and background generation stop below 4096 per side, wan2.6-image at 5000),
+#: and far below what lets a small compressed file expand into gigabytes of memory (a
+#: decompression bomb). wan2.6-i2v documents sides up to 8000 with no pixel cap; wanstack takes
+#: any shape up to 8000 per side within these 25 megapixels.
+MAX_PIXELS = 25_000_000
+
+#: Checks a file from its header alone: (Pillow format name, width, height); raises to refuse.
+HeaderCheck = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,24 +33,33 @@ class DecodedImage:
         return self.image.size
 
 
-def decode_image(data: bytes, *, field: str, max_pixels: int = MAX_PIXELS) -> DecodedImage:
-    """Decode ``data`` as an image, checking its declared size before decoding the pixels.
+def decode_image(
+    data: bytes,
+    *,
+    field: str,
+    max_pixels: int = MAX_PIXELS,
+    check: HeaderCheck | None = None,
+) -> DecodedImage:
+    """Decode ``data`` as an image once its header passed ``check`` (format and sides) and
+    ``max_pixels``; nothing is decoded for a file that fails them.
 
-    Raises :class:`UnsupportedFileFormat` for non-images and :class:`MediaInvalid` for images
-    over ``max_pixels``.
+    Raises :class:`UnsupportedFileFormat` for non-images, :class:`MediaInvalid` for images
+    over ``max_pixels``, and whatever ``check`` raises.
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             width, height = image.size
+            if check is not None:
+                check(image.format or "", width, height)
             if width * height > max_pixels:
                 raise MediaInvalid(
                     f"{field}: the image is {width}*{height} pixels, more than the "
                     f"{max_pixels} pixels this server decodes"
                 )
             image.load()
-    except MediaInvalid:
+    except (MediaInvalid, UnsupportedFileFormat):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise MediaInvalid(
@@ -64,16 +81,17 @@ def decode_wan_image(data: bytes, *, field: str, sides: tuple[int, int]) -> Deco
 
     Raises :class:`UnsupportedFileFormat` for other formats and :class:`MediaInvalid` for sides
     out of range, with messages naming ``field``."""
-    decoded = decode_image(data, field=field)
-    if decoded.format not in WAN_IMAGE_FORMATS:
-        raise UnsupportedFileFormat(
-            f"{field} must be a JPEG, PNG, BMP or WEBP image, but is {decoded.format or 'unknown'}"
-        )
-    width, height = decoded.size
-    lo, hi = sides
-    if not (lo <= width <= hi and lo <= height <= hi):
-        raise MediaInvalid(
-            f"{field}: each side of the image must be from {lo} to {hi} pixels, "
-            f"but the image is {width}*{height}"
-        )
-    return decoded
+
+    def check(format: str, width: int, height: int) -> None:
+        if format not in WAN_IMAGE_FORMATS:
+            raise UnsupportedFileFormat(
+                f"{field} must be a JPEG, PNG, BMP or WEBP image, but is {format or 'unknown'}"
+            )
+        lo, hi = sides
+        if not (lo <= width <= hi and lo <= height <= hi):
+            raise MediaInvalid(
+                f"{field}: each side of the image must be from {lo} to {hi} pixels, "
+                f"but the image is {width}*{height}"
+            )
+
+    return decode_image(data, field=field, check=check)

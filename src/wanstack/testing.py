@@ -17,7 +17,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import av
 import cv2
@@ -270,6 +270,9 @@ class MemoryStorage:
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         self.files[key] = data
 
+    async def put_file(self, key: str, file: BinaryIO, content_type: str) -> None:
+        self.files[key] = file.read()
+
     async def get(self, key: str) -> bytes:
         try:
             return self.files[key]
@@ -285,3 +288,6 @@ class MemoryStorage:
 
     def url(self, key: str, *, expires_ms: int, base_url: str) -> str:
         return f"{base_url}/memory/{key}?Expires={expires_ms // 1000}"
+
+    def free_bytes(self) -> int | None:
+        return None

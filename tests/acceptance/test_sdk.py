@@ -383,11 +383,12 @@ def test_local_files_are_uploaded_to_the_server(
     assert_succeeded(r, 1)
     _, image = download(r.output.results[0].url)
     assert image.size == (720, 1280)
-    # The bytes landed in this server's storage (not fetched from anywhere else).
+    # The bytes landed in this server's upload storage (not fetched from anywhere else); files
+    # are stored under a digest of their name, so look for them by content.
+    uploads = any_server.deployment.data_dir / "files" / "uploads"
+    stored = [p.read_bytes() for p in uploads.rglob("*") if p.is_file()]
     for local in (base, mask):
-        stored = list(any_server.deployment.data_dir.rglob(local.name))
-        assert stored, f"{local.name} was not uploaded to the server"
-        assert stored[0].read_bytes() == local.read_bytes()
+        assert local.read_bytes() in stored, f"{local.name} was not uploaded to the server"
 
 
 def test_data_uri_base_image(classic_sqlite: Server, inputs: Inputs, sdk: Any) -> None:

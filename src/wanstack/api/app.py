@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from wanstack import __version__
 from wanstack.api import handlers
-from wanstack.api.middleware import RequestContext
+from wanstack.api.middleware import BodyLimit, RequestContext
 from wanstack.api.routes import files, health, services, tasks, uploads
 from wanstack.container import Container
 
@@ -30,9 +30,6 @@ def create_app(container: Container, *, workers: int = 0) -> FastAPI:
         version=__version__,
         description="DashScope-compatible image and video generation, self-hosted.",
         lifespan=lifespan,
-        # Hard cap on any request body (uploads are the largest: 100 MB plus form overhead);
-        # submit bodies have a lower limit of their own.
-        max_body_size=MAX_BODY_BYTES,
         # The DashScope routes are plain Starlette routes that parse the wire format themselves
         # (docs/api-compatibility.md is their reference), so a generated schema would be empty.
         docs_url=None,
@@ -40,6 +37,9 @@ def create_app(container: Container, *, workers: int = 0) -> FastAPI:
         openapi_url=None,
     )
     app.state.container = container
+    # RequestContext already answers every route with and without a trailing slash; Starlette's
+    # own redirect would send "/files/" to itself forever.
+    app.router.redirect_slashes = False
     handlers.install(app)
     # Plain Starlette routes, hot ones first: the handlers parse DashScope's wire format
     # themselves (api/protocol.py), so FastAPI's per-parameter dependency solving would only
@@ -48,5 +48,8 @@ def create_app(container: Container, *, workers: int = 0) -> FastAPI:
     app.router.routes.extend(hot)
     for module in (tasks, services, uploads, files, health):
         app.router.routes.extend(r for r in module.routes if r not in hot)
+    # Hard cap on any request body, as JSON (uploads are the largest: 100 MB plus form
+    # overhead); routes read with lower limits of their own.
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(RequestContext, container=container)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
 from wanstack.api.protocol import JSONBytes, error_body
@@ -23,8 +24,8 @@ from wanstack.errors import (
 from wanstack.logcontext import request_id_var
 
 
-def error_response(exc: ServiceError) -> Response:
-    headers = {}
+def error_response(exc: ServiceError, headers: dict[str, str] | None = None) -> Response:
+    headers = dict(headers or {})
     if isinstance(exc, Throttled):
         headers["Retry-After"] = str(exc.retry_after)
     return JSONBytes(
@@ -44,14 +45,22 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return error_response(NotFound(f"Not found! No route {request.url.path}"))
     if exc.status_code == 405:
+        allow = (exc.headers or {}).get("Allow", "")
         return error_response(
-            MethodNotAllowed(f"Method {request.method} is not allowed on {request.url.path}")
+            MethodNotAllowed(f"Method {request.method} is not allowed on {request.url.path}"),
+            {"Allow": allow} if allow else None,
         )
     if exc.status_code == 413:
         return error_response(BadRequest("Payload Too Large.", code="BadRequest.TooLarge"))
     error = ServiceError(str(exc.detail), code="BadRequest")
     error.http_status = exc.status_code
     return error_response(error)
+
+
+async def _client_gone(_: Request, exc: Exception) -> Response:
+    # The client closed the connection (or was cut off for sending too slowly) while its body
+    # was being read: nobody will read an answer, and it is not a server error to log.
+    return Response(status_code=499)
 
 
 async def _validation_error(_: Request, exc: Exception) -> Response:
@@ -65,3 +74,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ClientDisconnect, _client_gone)

@@ -1,5 +1,7 @@
 """Pure ASGI middleware (cheaper than ``BaseHTTPMiddleware`` on every request).
 
+* :class:`BodyLimit`: no request body may pass ``max_bytes``, declared or streamed (routes set
+  lower limits of their own while they read).
 * Every request gets a ``request_id`` (UUID4): in the log context and as ``x-request-id``.
 * A trailing ``/`` is dropped before routing, so every route answers with and without it (the
   SDK's aio client polls ``/tasks/{id}/``; the docs post to ``…/generation/``).
@@ -15,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wanstack.api.deps import CONTAINER_KEY
 from wanstack.api.protocol import error_body
 from wanstack.container import Container
-from wanstack.errors import InternalError
+from wanstack.errors import InternalError, PayloadTooLarge
 from wanstack.ident import new_uuid
 from wanstack.logcontext import request_id_var
 
@@ -76,3 +78,53 @@ class RequestContext:
             await send_with_id({"type": "http.response.body", "body": body.encode()})
         finally:
             request_id_var.reset(token)
+
+
+class BodyLimit:
+    """Refuse bodies over ``max_bytes``: at once when ``Content-Length`` says so (and close the
+    connection, the rest is not worth reading), else when the streamed bytes pass it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                # At most 15 digits: int() of a 5,000-digit string raises (a 500, not a 400).
+                if len(value) > 15 or not value.isdigit() or int(value) > self.max_bytes:
+                    await _refuse(send)
+                    return
+                break
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise PayloadTooLarge()
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _refuse(send: Send) -> None:
+    error = PayloadTooLarge()
+    body = json.dumps(error_body(error.code, error.message, request_id_var.get())).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": error.http_status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -116,7 +116,7 @@ class BackgroundGeneration:
         )
 
     async def prepare(self, task: Task, load: MediaLoader) -> BackgroundRequest:
-        inp, params = task.input, task.parameters
+        inp = task.input
         edges_in: dict[str, list[Any]] = inp.get("reference_edge", {})
         # 1. Fetch everything at once.
         refs: list[tuple[str, str]] = [("input.base_image_url", inp["base_image_url"])]
@@ -127,69 +127,85 @@ class BackgroundGeneration:
                 refs.append((f"input.reference_edge.{side}[{i}]", url))
         blobs = await asyncio.gather(*(load(field, url, MAX_BYTES) for field, url in refs))
         data = dict(zip((f for f, _ in refs), blobs, strict=True))
-        # 2. The subject: an RGBA PNG, long side ≤ 2048.
-        subject = _rgba(data["input.base_image_url"], "base_image_url", "Base image", png=True)
-        height, width = subject.shape[:2]
-        if max(width, height) > MAX_LONG_SIDE:
-            raise MediaInvalid(
-                f"Base image long side must be at most {MAX_LONG_SIDE} pixels, "
-                f"but is {width}*{height}"
-            )
-        # 3. The guide image (RGB or RGBA; transparent parts do not guide).
-        ref_image = None
-        if "input.ref_image_url" in data:
-            ref = decode_image(data["input.ref_image_url"], field="ref_image_url").image
-            ref_image = np.asarray(ref.convert("RGBA"), dtype=np.uint8)
-        # 4. Edge elements, resized to the subject's size; background ones first.
-        elements: list[EdgeElement] = []
-        for side, label in (("background_edge", "Background"), ("foreground_edge", "Foreground")):
-            prompts = edges_in.get(f"{side}_prompt") or []
-            for i, _ in enumerate(edges_in.get(side, [])):
-                field = f"input.reference_edge.{side}[{i}]"
-                edge = _rgba(data[field], field.removeprefix("input."), f"{label} edge image")
-                if edge.shape[:2] != (height, width):
-                    edge = np.asarray(
-                        Image.fromarray(edge, "RGBA").resize(
-                            (width, height), Image.Resampling.LANCZOS
-                        ),
-                        dtype=np.uint8,
-                    )
-                elements.append(
-                    EdgeElement(
-                        image=edge,
-                        prompt=truncate_prompt(prompts[i]) if i < len(prompts) else "",
-                        foreground=side == "foreground_edge",
-                    )
+        # 2.-4. Decoding and resizing are CPU work: a worker thread, never the event loop.
+        return await asyncio.to_thread(_request, task, data)
+
+
+def _request(task: Task, data: dict[str, bytes]) -> BackgroundRequest:
+    """The engine request from the fetched media (decoded and checked)."""
+    inp, params = task.input, task.parameters
+    edges_in: dict[str, list[Any]] = inp.get("reference_edge", {})
+    # 2. The subject: an RGBA PNG, long side ≤ 2048 (checked before it is decoded).
+    subject = _rgba(
+        data["input.base_image_url"],
+        "base_image_url",
+        "Base image",
+        png=True,
+        max_long_side=MAX_LONG_SIDE,
+    )
+    height, width = subject.shape[:2]
+    # 3. The guide image (RGB or RGBA; transparent parts do not guide).
+    ref_image = None
+    if "input.ref_image_url" in data:
+        ref = decode_image(data["input.ref_image_url"], field="ref_image_url").image
+        ref_image = np.asarray(ref.convert("RGBA"), dtype=np.uint8)
+    # 4. Edge elements, resized to the subject's size; background ones first.
+    elements: list[EdgeElement] = []
+    for side, label in (("background_edge", "Background"), ("foreground_edge", "Foreground")):
+        prompts = edges_in.get(f"{side}_prompt") or []
+        for i, _ in enumerate(edges_in.get(side, [])):
+            field = f"input.reference_edge.{side}[{i}]"
+            edge = _rgba(data[field], field.removeprefix("input."), f"{label} edge image")
+            if edge.shape[:2] != (height, width):
+                edge = np.asarray(
+                    Image.fromarray(edge, "RGBA").resize((width, height), Image.Resampling.LANCZOS),
+                    dtype=np.uint8,
                 )
-        return BackgroundRequest(
-            subject=subject,
-            ref_image=ref_image,
-            ref_prompt=inp.get("ref_prompt", ""),
-            neg_prompt=inp.get("neg_ref_prompt", ""),
-            edges=tuple(elements),
-            n=params["n"],
-            noise_level=params["noise_level"],
-            ref_prompt_weight=params["ref_prompt_weight"],
-            model_version=params["model_version"],
-            scene_type=params.get("scene_type"),
-            title=inp.get("title"),
-            sub_title=inp.get("sub_title"),
-            seed=params["seed"],
-        )
+            elements.append(
+                EdgeElement(
+                    image=edge,
+                    prompt=truncate_prompt(prompts[i]) if i < len(prompts) else "",
+                    foreground=side == "foreground_edge",
+                )
+            )
+    return BackgroundRequest(
+        subject=subject,
+        ref_image=ref_image,
+        ref_prompt=inp.get("ref_prompt", ""),
+        neg_prompt=inp.get("neg_ref_prompt", ""),
+        edges=tuple(elements),
+        n=params["n"],
+        noise_level=params["noise_level"],
+        ref_prompt_weight=params["ref_prompt_weight"],
+        model_version=params["model_version"],
+        scene_type=params.get("scene_type"),
+        title=inp.get("title"),
+        sub_title=inp.get("sub_title"),
+        seed=params["seed"],
+    )
 
 
-def _rgba(data: bytes, field: str, what: str, *, png: bool = False) -> RGBAImage:
-    """Decode an image that must carry transparency (seed 001's RGBA rule)."""
-    decoded = decode_image(data, field=field)
-    if png and decoded.format != "PNG":
-        raise UnsupportedFileFormat(
-            f"{what} require PNG format, but is {decoded.format or 'unknown'}"
-        )
+def _rgba(
+    data: bytes, field: str, what: str, *, png: bool = False, max_long_side: int | None = None
+) -> RGBAImage:
+    """Decode an image that must carry transparency (seed 001's RGBA rule); format, mode and
+    long side are checked from the header, before the pixels are decoded."""
+
+    def check(format: str, width: int, height: int) -> None:
+        if png and format != "PNG":
+            raise UnsupportedFileFormat(f"{what} require PNG format, but is {format or 'unknown'}")
+        if max_long_side is not None and max(width, height) > max_long_side:
+            raise MediaInvalid(
+                f"{what} long side must be at most {max_long_side} pixels, but is {width}*{height}"
+            )
+
+    decoded = decode_image(data, field=field, check=check)
     image = decoded.image
-    has_alpha = image.mode in _ALPHA_MODES or (image.mode == "P" and "transparency" in image.info)
+    mode = image.mode
+    has_alpha = mode in _ALPHA_MODES or (mode == "P" and "transparency" in image.info)
     if not has_alpha:
         raise UnsupportedFileFormat(
-            f"{what} require RGBA format, but is {image.mode}, modes concept see {_MODES_URL}"
+            f"{what} require RGBA format, but is {mode}, modes concept see {_MODES_URL}"
         )
     return np.asarray(image.convert("RGBA"), dtype=np.uint8)
 

@@ -20,7 +20,9 @@ def _show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _encodable(text: str) -> bool:
+def encodable(text: str) -> bool:
+    """True when ``text`` is valid Unicode (JSON's ``"\ud800"`` escapes make lone surrogates,
+    which cannot be encoded, stored or sent on)."""
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -66,7 +68,7 @@ class Fields:
             return default
         if not isinstance(value, str):
             raise InvalidParameter(f"{self.name(key)} must be a string, got {_show(value)}")
-        if not _encodable(value):
+        if not encodable(value):
             raise InvalidParameter(
                 f"{self.name(key)} must be valid Unicode text (no lone surrogates)"
             )

@@ -4,8 +4,8 @@
 ``mask_image_url`` (required; JPG/JPEG/PNG/BMP, each side greater than 256 and less than 4096,
 at most 10 MB, the mask at the base image's resolution). ``parameters``: ``style`` (eight
 values), ``size`` (three values, checked when the task runs, as DashScope does), ``n`` 1–4,
-``mask_color`` (RGB triples marking the edit region; empty: white marks it), and the extension
-``seed``.
+``mask_color`` (at most 32 RGB triples marking the edit region; empty: white marks it), and the
+extension ``seed``.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ FORMATS = {"JPEG": "JPG/JPEG", "PNG": "PNG", "BMP": "BMP", "MPO": "JPG/JPEG"}
 MASK_COLOR_TOLERANCE = 16
 #: grey mask pixels at least this bright that touch the white region are its antialiased rim
 MASK_RIM_LEVEL = 32
+#: most ``mask_color`` entries a request may list (each one is a pass over the mask)
+MAX_MASK_COLORS = 32
 
 
 class XPainting:
@@ -79,18 +81,11 @@ class XPainting:
             load("input.base_image_url", task.input["base_image_url"], MAX_BYTES),
             load("input.mask_image_url", task.input["mask_image_url"], MAX_BYTES),
         )
-        # 3. Decode and check format and resolution.
-        base = _checked_image(base_bytes, "base_image_url")
-        mask = _checked_image(mask_bytes, "mask_image_url")
-        if mask.size != base.size:
-            raise MediaInvalid(
-                "The resolution of mask_image_url ({}*{}) must match base_image_url ({}*{})".format(
-                    *mask.size, *base.size
-                )
-            )
-        # 4. Pixels: RGB base, boolean edit region.
-        image = np.asarray(base.convert("RGB"), dtype=np.uint8)
-        region = mask_region(mask, params.get("mask_color") or [])
+        # 3. Decode, check and build the pixels on a worker thread: it is seconds of CPU for a
+        # large image, and the event loop answers every other request meanwhile.
+        image, region = await asyncio.to_thread(
+            _pixels, base_bytes, mask_bytes, params.get("mask_color") or []
+        )
         return InpaintRequest(
             image=image,
             mask=region,
@@ -102,20 +97,34 @@ class XPainting:
         )
 
 
-def _checked_image(data: bytes, field: str) -> Image.Image:
-    decoded = decode_image(data, field=field)
-    if decoded.format not in FORMATS:
-        raise UnsupportedFileFormat(
-            f"{field}: {decoded.format or 'this'} images are not supported; "
-            "use JPG, JPEG, PNG or BMP"
-        )
-    width, height = decoded.size
-    if not (256 < width < 4096 and 256 < height < 4096):
+def _pixels(
+    base_bytes: bytes, mask_bytes: bytes, colors: list[list[int]]
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.bool_]]:
+    """The RGB base image and the boolean edit region, after the format and resolution checks."""
+    base = _checked_image(base_bytes, "base_image_url")
+    mask = _checked_image(mask_bytes, "mask_image_url")
+    if mask.size != base.size:
         raise MediaInvalid(
-            f"The resolution of {field} must be greater than 256*256 and less than "
-            f"4096*4096, got {width}*{height}"
+            "The resolution of mask_image_url ({}*{}) must match base_image_url ({}*{})".format(
+                *mask.size, *base.size
+            )
         )
-    return decoded.image
+    return np.asarray(base.convert("RGB"), dtype=np.uint8), mask_region(mask, colors)
+
+
+def _checked_image(data: bytes, field: str) -> Image.Image:
+    def check(format: str, width: int, height: int) -> None:
+        if format not in FORMATS:
+            raise UnsupportedFileFormat(
+                f"{field}: {format or 'this'} images are not supported; use JPG, JPEG, PNG or BMP"
+            )
+        if not (256 < width < 4096 and 256 < height < 4096):
+            raise MediaInvalid(
+                f"The resolution of {field} must be greater than 256*256 and less than "
+                f"4096*4096, got {width}*{height}"
+            )
+
+    return decode_image(data, field=field, check=check).image
 
 
 def mask_region(mask: Image.Image, colors: list[list[int]]) -> npt.NDArray[np.bool_]:
@@ -149,6 +158,10 @@ def _mask_colors(value: Any, name: str) -> list[list[int]]:
     rule = f"{name} must be a list of [R, G, B] triples with values from 0 to 255"
     if not isinstance(value, list):
         raise InvalidParameter(f"{rule}, got {value!r}"[:200])
+    if len(value) > MAX_MASK_COLORS:
+        raise InvalidParameter(
+            f"{name} may list at most {MAX_MASK_COLORS} colours, got {len(value)}"
+        )
     colors: list[list[int]] = []
     for item in value:
         if (

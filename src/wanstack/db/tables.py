@@ -85,7 +85,11 @@ upload = Table(
     Column("size", BigInteger, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+    # the policy's upload folder, to count its files (NULL for rows made before revision 0002)
+    Column("policy", String(200), nullable=True),
     Index("ix_upload_expires_at", "expires_at"),
+    Index("ix_upload_account_id", "account_id"),
+    Index("ix_upload_policy", "policy"),
 )
 
 rate_window = Table(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 
 class Storage(Protocol):
@@ -11,6 +11,9 @@ class Storage(Protocol):
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         """Store ``data`` under ``key``, replacing any previous value, atomically."""
+
+    async def put_file(self, key: str, file: BinaryIO, content_type: str) -> None:
+        """Store the rest of ``file`` (read in pieces, never whole in memory) under ``key``."""
 
     async def get(self, key: str) -> bytes:
         """The bytes under ``key``; raises ``FileNotFoundError`` when absent."""
@@ -23,3 +26,6 @@ class Storage(Protocol):
 
     def url(self, key: str, *, expires_ms: int, base_url: str) -> str:
         """An absolute URL that serves ``key`` until ``expires_ms`` (epoch ms)."""
+
+    def free_bytes(self) -> int | None:
+        """Space left for new files, or None when the backend does not say (remote stores)."""

@@ -6,7 +6,9 @@ import asyncio
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import quote
 
 from wanstack.storage.signing import Signer
@@ -28,14 +30,13 @@ class LocalStorage:
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         path = self._path(key)
+        await asyncio.to_thread(_write_atomically, path, lambda f: f.write(data))
 
-        def write() -> None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
-
-        await asyncio.to_thread(write)
+    async def put_file(self, key: str, file: BinaryIO, content_type: str) -> None:
+        path = self._path(key)
+        await asyncio.to_thread(
+            _write_atomically, path, lambda f: shutil.copyfileobj(file, f, 1024 * 1024)
+        )
 
     async def get(self, key: str) -> bytes:
         return await asyncio.to_thread(self._path(key).read_bytes)
@@ -57,9 +58,29 @@ class LocalStorage:
         except ValueError:
             return None
 
+    def free_bytes(self) -> int | None:
+        try:
+            return shutil.disk_usage(self._root if self._root.exists() else self._root.parent).free
+        except OSError:
+            return None
+
     def url(self, key: str, *, expires_ms: int, base_url: str) -> str:
         expires_s = expires_ms // 1000
         signature = self._signer.sign_file(key, expires_s)
         return (
             f"{base_url.rstrip('/')}/files/{quote(key)}?Expires={expires_s}&Signature={signature}"
         )
+
+
+def _write_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write through a temporary file and ``os.replace``: readers never see half a file, and a
+    failed write (a full disk) leaves nothing behind."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with tmp.open("wb") as f:
+            write(f)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -21,6 +21,14 @@ from wanstack.upload.service import UploadService
 
 _DAY_MS = 24 * 3600 * 1000
 MAX_PAGE_SIZE = 100
+#: the longest task id, model name or key id a lookup or filter may name (ids are UUIDs)
+MAX_ID_CHARS = 128
+
+
+def _plausible(value: str) -> bool:
+    """Could ``value`` name a stored task, model or key? Text that cannot (NUL, control
+    characters, huge) never reaches the database: PostgreSQL refuses NUL in text outright."""
+    return 0 < len(value) <= MAX_ID_CHARS and value.isprintable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +124,8 @@ class TaskService:
     async def get(self, caller: Caller, task_id: str) -> Task | None:
         """The caller's task, or None (reads as UNKNOWN)."""
         await self._limiter.hit(caller.account_id, "query")
+        if not _plausible(task_id):
+            return None
         task = await self._repo.get(task_id, scope_of(caller))
         if task is not None and task.status.is_final and task.expires_at < self._clock.now_ms():
             return None  # past retention; the purge will delete it soon
@@ -124,7 +134,7 @@ class TaskService:
     async def cancel(self, caller: Caller, task_id: str) -> None:
         """Cancel a PENDING or RUNNING task (a running one stops its work)."""
         now = self._clock.now_ms()
-        if not await self._repo.cancel(
+        if not _plausible(task_id) or not await self._repo.cancel(
             task_id, scope_of(caller), now=now, expires_at=now + self._retention_ms
         ):
             raise UnsupportedOperation()
@@ -150,6 +160,12 @@ class TaskService:
                 "status must be one of PENDING, RUNNING, SUCCEEDED, FAILED, CANCELED, "
                 f"got {status!r}"
             )
+        for name in ("model_name", "api_key_id", "task_id"):
+            value = query.get(name)
+            if value and not _plausible(value):
+                raise InvalidParameter(
+                    f"{name} must be printable text of at most {MAX_ID_CHARS} characters"
+                )
         flt = ListFilter(
             start_ms=start,
             end_ms=end,

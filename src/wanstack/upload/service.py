@@ -4,6 +4,12 @@
 server; the SDK then POSTs the file there and sends ``oss://<key>`` in the model request. Keys live
 under a per-account folder, are bound to the account, never overwritten, and expire after
 ``upload_retention_hours`` (DashScope: 48 h).
+
+The upload host takes no API key, so nothing is read or stored for a form until its policy is
+checked (:meth:`UploadService.authorize`, called with the form fields that precede the file):
+signature, expiry, the key's folder, at most :data:`MAX_FILES_PER_POLICY` files per policy, and
+the account's space (``upload_quota_mb``). The file is then streamed to storage under a name
+derived from the key, so no client-chosen text ever becomes a path on disk.
 """
 
 from __future__ import annotations
@@ -14,16 +20,19 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 from wanstack.clock import Clock
-from wanstack.errors import AccessDenied, FileDownloadFailed, InvalidParameter
+from wanstack.errors import AccessDenied, FileDownloadFailed, InvalidParameter, QuotaExceeded
 from wanstack.storage.base import Storage
 from wanstack.storage.signing import Signer
 from wanstack.upload.repository import UploadRepository
 
 POLICY_SECONDS = 300
 MAX_UPLOAD_MB = 100
+#: files one policy admits (the SDK reuses a policy for every file of one request; the
+#: largest request, background generation, has 12 media fields)
+MAX_FILES_PER_POLICY = 16
 UPLOAD_PREFIX = "uploads/"
 
 
@@ -35,15 +44,31 @@ def _valid_name(name: str) -> bool:
     return all(part not in ("", ".", "..") for part in name.split("/"))
 
 
+def storage_key(key: str) -> str:
+    """Where an upload's bytes live: its policy folder (made by this server, and checked) and
+    a digest of the client's file name."""
+    folder, _, name = key.rpartition("/")
+    return f"{UPLOAD_PREFIX}{folder}/{hashlib.sha256(name.encode()).hexdigest()[:32]}"
+
+
 @dataclass(frozen=True, slots=True)
 class UploadForm:
-    """The multipart fields the SDK posts to ``upload_host``."""
+    """The multipart fields the SDK posts to ``upload_host`` before the file."""
 
     access_key_id: str
     signature: str
     policy: str
     key: str
-    size: int
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class UploadGrant:
+    """A checked form whose key is reserved: its file may now be stored (up to ``max_bytes``)."""
+
+    key: str
+    account_id: str
+    max_bytes: int
     content_type: str
 
 
@@ -55,12 +80,14 @@ class UploadService:
         signer: Signer,
         clock: Clock,
         retention_ms: int,
+        quota_bytes: int = 0,
     ) -> None:
         self._repo = repo
         self._storage = storage
         self._signer = signer
         self._clock = clock
         self._retention_ms = retention_ms
+        self._quota_bytes = quota_bytes
 
     def policy(self, account_id: str, model: str, upload_host: str) -> dict[str, Any]:
         """A fresh upload certificate, in the shape the SDK reads (``data`` of getPolicy)."""
@@ -91,14 +118,18 @@ class UploadService:
             "upload_host": upload_host,
             "expire_in_seconds": POLICY_SECONDS,
             "max_file_size_mb": MAX_UPLOAD_MB,
-            "capacity_limit_mb": 999999999,
+            "capacity_limit_mb": self._quota_bytes // (1024 * 1024) or 999999999,
             "oss_access_key_id": "wanstack",
             "x_oss_object_acl": "private",
             "x_oss_forbid_overwrite": "true",
         }
 
-    async def accept(self, form: UploadForm, data: bytes) -> str:
-        """Store an uploaded file if its policy is genuine, current and covers the key."""
+    async def authorize(self, form: UploadForm) -> UploadGrant:
+        """Check a form's policy and reserve its key (before any of the file is read).
+
+        Raises ``AccessDenied`` (forged, expired or used policy, key outside its folder, key
+        taken) or ``QuotaExceeded``; the reservation is undone by :meth:`abandon`.
+        """
         if not self._signer.verify("policy\n" + form.policy, form.signature):
             raise AccessDenied(
                 "The request signature we calculated does not match the signature you provided."
@@ -119,31 +150,60 @@ class UploadService:
             raise AccessDenied(
                 'Invalid according to Policy: Policy Condition failed: ["starts-with", "$key"]'
             )
-        if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
-            raise InvalidParameter(f"file: uploads are limited to {MAX_UPLOAD_MB} MB")
+        max_bytes = MAX_UPLOAD_MB * 1024 * 1024
+        if self._quota_bytes:
+            left = self._quota_bytes - await self._repo.bytes_used(account_id, now)
+            if left <= 0:
+                raise QuotaExceeded(
+                    f"Allocated quota exceeded: the account's uploads use its "
+                    f"{self._quota_bytes // (1024 * 1024)} MB; they expire "
+                    f"{self._retention_ms // 3_600_000} h after upload."
+                )
+            max_bytes = min(max_bytes, left)
         created = await self._repo.insert(
             key=key,
             account_id=account_id,
             model=model,
-            size=len(data),
+            size=0,
             now=now,
             expires_at=now + self._retention_ms,
+            policy=prefix,
+            policy_limit=MAX_FILES_PER_POLICY,
         )
         if not created:
+            if await self._repo.policy_uses(prefix) >= MAX_FILES_PER_POLICY:
+                raise AccessDenied(
+                    f"Invalid according to Policy: a policy admits {MAX_FILES_PER_POLICY} "
+                    "files; ask for a new one."
+                )
             raise AccessDenied(
                 "The object you specified already exists and can not be overwritten."
             )
+        return UploadGrant(
+            key=key, account_id=account_id, max_bytes=max_bytes, content_type=form.content_type
+        )
+
+    async def store(self, grant: UploadGrant, file: BinaryIO, size: int) -> str:
+        """Store the file of a granted upload (``size`` bytes, already within the grant)."""
         try:
-            await self._storage.put(UPLOAD_PREFIX + key, data, form.content_type)
+            await self._storage.put_file(storage_key(grant.key), file, grant.content_type)
+            await self._repo.set_size(grant.key, size)
         except BaseException:
-            await self._repo.delete([key])  # do not leave a reserved key without its file
+            await self.abandon(grant)  # do not leave a reserved key without its file
             raise
-        return key
+        return grant.key
+
+    async def abandon(self, grant: UploadGrant) -> None:
+        """Undo a grant whose file never arrived (or was refused)."""
+        await self._repo.delete([grant.key])
+        await self._storage.delete_prefix(storage_key(grant.key))
 
     async def check_reference(self, account_id: str, field: str, reference: str) -> None:
         """At submit: an ``oss://`` key must be this account's live upload."""
         key = reference[len("oss://") :]
-        owner = await self._repo.owner(key, self._clock.now_ms())
+        # Text that cannot be a key (NUL: PostgreSQL refuses it) is simply not an upload.
+        plausible = 0 < len(key) <= 500 and key.isprintable()
+        owner = await self._repo.owner(key, self._clock.now_ms()) if plausible else None
         if owner != account_id:
             raise InvalidParameter(
                 f"{field}: {reference} is not a file uploaded by this account, or it has expired"
@@ -151,16 +211,23 @@ class UploadService:
 
     async def read(self, field: str, reference: str) -> bytes:
         """At run time: the bytes of an ``oss://`` upload."""
-        try:
-            return await self._storage.get(UPLOAD_PREFIX + reference[len("oss://") :])
-        except (FileNotFoundError, ValueError) as exc:
-            raise FileDownloadFailed(
-                f"download for {field.split('.')[-1]} error: the uploaded file has expired"
-            ) from exc
+        key = reference[len("oss://") :]
+        for where in (storage_key(key), UPLOAD_PREFIX + key):  # 2nd: stored before 0.2
+            try:
+                return await self._storage.get(where)
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError, ValueError):
+                continue
+        raise FileDownloadFailed(
+            f"download for {field.split('.')[-1]} error: the uploaded file has expired"
+        )
 
     async def purge_expired(self) -> int:
         keys = await self._repo.expired(self._clock.now_ms())
         for key in keys:
-            await self._storage.delete_prefix(UPLOAD_PREFIX + key)
+            await self._storage.delete_prefix(storage_key(key))
+            try:
+                await self._storage.delete_prefix(UPLOAD_PREFIX + key)  # stored before 0.2
+            except ValueError:
+                pass
         await self._repo.delete(keys)
         return len(keys)

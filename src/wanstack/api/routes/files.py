@@ -17,9 +17,10 @@ async def get_file(request: Request) -> Response:
     c = container(request)
     expires = request.query_params.get("Expires", "")
     signature = request.query_params.get("Signature", "")
-    if not expires.isdigit() or not c.signer.verify_file(
-        key, int(expires), signature, c.clock.now_ms()
-    ):
+    # At most 12 ASCII digits (epoch seconds): int() of thousands of digits raises.
+    if not (
+        expires.isascii() and expires.isdigit() and len(expires) <= 12
+    ) or not c.signer.verify_file(key, int(expires), signature, c.clock.now_ms()):
         raise AccessDenied("Request has expired or its signature does not match.")
     path = c.storage.local_path(key)
     if path is None or not path.is_file():

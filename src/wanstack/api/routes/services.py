@@ -6,25 +6,20 @@ Asynchronous endpoints answer with a task id; the sync one (wan2.6-image) is ans
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from wanstack.api import protocol
+from wanstack.api.body import parse_json, read_limited
 from wanstack.api.deps import caller, container, header_enabled
 from wanstack.api.routes.generation import generate
 from wanstack.catalog.registry import ENDPOINTS, SYNC_ENDPOINTS
-from wanstack.errors import AccessDenied, BadRequest, InvalidParameter
+from wanstack.errors import AccessDenied, InvalidParameter
 from wanstack.logcontext import request_id_var
 
 #: Two 10 MB images as base64 data: URIs fit with room to spare.
 MAX_SUBMIT_BYTES = 32 * 1024 * 1024
-
-
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not valid JSON")  # NaN / Infinity: Python accepts, JSON does not
 
 
 async def submit(request: Request) -> Response:
@@ -37,13 +32,7 @@ async def submit(request: Request) -> Response:
         raise AccessDenied("Current user api does not support asynchronous calls.")
     if not sync and not header_enabled(request, "x-dashscope-async"):
         raise AccessDenied("current user api does not support synchronous calls.")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_SUBMIT_BYTES:
-        raise BadRequest("Payload Too Large.", code="BadRequest.TooLarge")
-    try:
-        body = json.loads(await request.body(), parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise BadRequest() from None
+    body = await parse_json(await read_limited(request, MAX_SUBMIT_BYTES))
     if sync:
         return await generate(request, who, endpoint, body)
     request_id = request_id_var.get()

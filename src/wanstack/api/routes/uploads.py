@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from starlette.datastructures import UploadFile
+import asyncio
+import tempfile
+
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from wanstack.api import protocol
+from wanstack.api.body import declared_length
 from wanstack.api.deps import base_url, caller, container
-from wanstack.errors import AccessDenied, InvalidParameter
+from wanstack.api.multipart import Field, FileData, FileEnd, FileStart, FormReader, boundary_of
+from wanstack.errors import AccessDenied, InvalidParameter, PayloadTooLarge
 from wanstack.logcontext import request_id_var
-from wanstack.upload.service import MAX_UPLOAD_MB, UploadForm
+from wanstack.upload.service import MAX_UPLOAD_MB, UploadForm, UploadGrant
 
 UPLOAD_PATH = "/oss-upload"
 MAX_MODEL_CHARS = 100
+#: the form fields that carry the policy (they must come before the file)
+POLICY_FIELDS = ("OSSAccessKeyId", "Signature", "policy", "key")
+#: an upload is kept in memory up to this size, then in a temporary file
+SPOOL_BYTES = 1024 * 1024
 
 
 async def get_policy(request: Request) -> Response:
@@ -32,36 +40,70 @@ async def get_policy(request: Request) -> Response:
 
 
 async def upload(request: Request) -> Response:
-    """The OSS-style form POST the SDK sends (no Authorization: the signed policy is the proof)."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > (MAX_UPLOAD_MB + 1) * 1024 * 1024:
-        raise InvalidParameter(f"file: uploads are limited to {MAX_UPLOAD_MB} MB")
-    try:
-        form_cm = request.form(max_part_size=1024 * 1024)
-        form = await form_cm.__aenter__()
-    except Exception as exc:  # malformed multipart
-        raise InvalidParameter(f"the upload must be multipart/form-data ({exc})") from exc
-    try:
-        file = form.get("file")
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        missing = [k for k in ("OSSAccessKeyId", "Signature", "policy", "key") if not fields.get(k)]
-        if missing or not isinstance(file, UploadFile):
-            raise AccessDenied("Invalid upload form: missing " + ", ".join(missing or ["file"]))
-        data = await file.read()
-    finally:
-        await form_cm.__aexit__(None, None, None)
-    key = await container(request).uploads.accept(
-        UploadForm(
-            access_key_id=fields["OSSAccessKeyId"],
-            signature=fields["Signature"],
-            policy=fields["policy"],
-            key=fields["key"],
-            size=len(data),
-            content_type=fields.get("x-oss-content-type", "application/octet-stream"),
-        ),
-        data,
-    )
+    """The OSS-style form POST the SDK sends. It carries no API key: the signed policy is the
+    proof, so the policy is checked as soon as the fields before the file have arrived, and
+    nothing of the file is kept for a form that fails it (OSS, too, wants the file last)."""
+    uploads = container(request).uploads
+    if declared_length(request) > (MAX_UPLOAD_MB + 1) * 1024 * 1024:
+        raise PayloadTooLarge(f"file: uploads are limited to {MAX_UPLOAD_MB} MB")
+    reader = FormReader(boundary_of(request.headers.get("content-type")))
+    fields: dict[str, str] = {}
+    grant: UploadGrant | None = None
+    done = False
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        pending = bytearray()
+        size = 0
+        try:
+            async for chunk in request.stream():
+                for event in reader.feed(chunk):
+                    if isinstance(event, Field):
+                        fields.setdefault(event.name, event.value)
+                    elif isinstance(event, FileStart):
+                        if grant is not None or event.name != "file":
+                            raise InvalidParameter("the upload form must end with one 'file' part")
+                        grant = await uploads.authorize(_form(fields))
+                    elif isinstance(event, FileData):
+                        assert grant is not None
+                        size += len(event.data)
+                        if size > grant.max_bytes:
+                            raise PayloadTooLarge(
+                                f"file: this upload may be at most {grant.max_bytes} bytes "
+                                f"(uploads are limited to {MAX_UPLOAD_MB} MB, and by the "
+                                "account's upload space)"
+                            )
+                        pending += event.data
+                        if len(pending) >= SPOOL_BYTES:
+                            await asyncio.to_thread(spool.write, bytes(pending))
+                            pending.clear()
+                    elif isinstance(event, FileEnd):
+                        done = True
+            if grant is None or not done or not reader.finished:
+                raise AccessDenied("Invalid upload form: missing " + ", ".join(_missing(fields)))
+            await asyncio.to_thread(spool.write, bytes(pending))
+            spool.seek(0)
+            key = await uploads.store(grant, spool, size)  # type: ignore[arg-type]
+        except BaseException:
+            if grant is not None and not done:
+                await uploads.abandon(grant)
+            raise
     return protocol.JSONBytes({"request_id": request_id_var.get(), "key": key})
+
+
+def _missing(fields: dict[str, str]) -> list[str]:
+    return [k for k in (*POLICY_FIELDS, "file") if k == "file" or not fields.get(k)]
+
+
+def _form(fields: dict[str, str]) -> UploadForm:
+    missing = [k for k in POLICY_FIELDS if not fields.get(k)]
+    if missing:
+        raise AccessDenied("Invalid upload form: missing " + ", ".join(missing))
+    return UploadForm(
+        access_key_id=fields["OSSAccessKeyId"],
+        signature=fields["Signature"],
+        policy=fields["policy"],
+        key=fields["key"],
+        content_type=fields.get("x-oss-content-type", "application/octet-stream"),
+    )
 
 
 routes = [
