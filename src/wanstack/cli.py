@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -105,6 +106,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> Non
         raise_fd_limit,
     )
 
+    _check_data_dir(settings)
     container = Container.build(settings)
     key = asyncio.run(_bootstrap_key(settings))
     slots = settings.workers if workers is None else workers
@@ -142,9 +144,28 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> Non
     )
 
 
+def _check_data_dir(settings: Settings) -> None:
+    """Refuse to start, naming the setting, when the data folder cannot be written (results,
+    uploads and the default key live there whatever the database)."""
+    folder = settings.data_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        print(
+            f"wanstack: WANSTACK_DATA_DIR={folder} is not a writable folder ({reason})",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+
+
 async def _bootstrap_key(settings: Settings) -> str | None:
     """On first start, create a key for the ``default`` account and keep it in the data folder
-    (mode 0600) so the banner can show it; later starts read it back."""
+    (mode 0600) so the banner can show it; later starts read it back. If the file cannot be
+    written, the key is revoked again: no active key may exist whose secret nobody has."""
     path = settings.data_dir / DEFAULT_KEY_FILE
     if path.exists():
         return path.read_text().strip()
@@ -153,10 +174,15 @@ async def _bootstrap_key(settings: Settings) -> str | None:
         if await container.accounts.keys():
             return None  # keys exist, made by an operator: nothing to show
         secret = await container.accounts.create_key("default")
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(secret + "\n")
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secret + "\n")
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        except OSError:
+            await container.accounts.revoke(secret[:10])
+            raise
         return secret
     finally:
         await container.db.dispose()
@@ -211,6 +237,7 @@ def _edges(subject: str, output: str, detail: float) -> int:
 
 
 async def _worker(settings: Settings, concurrency: int) -> None:
+    _check_data_dir(settings)
     container = Container.build(settings)
     loop = asyncio.get_running_loop()
     pool = container.worker_pool(concurrency)

@@ -109,9 +109,18 @@ class Container:
             wakeup=wakeup,
             tasks=tasks,
             task_service=TaskService(
-                tasks, uploads, limiter, wakeup, clock, retention_ms=settings.retention_ms
+                tasks,
+                uploads,
+                limiter,
+                wakeup,
+                clock,
+                storage,
+                retention_ms=settings.retention_ms,
+                min_free_bytes=settings.min_free_disk_mb * 1024 * 1024,
             ),
-            accounts=AccountService(AccountRepository(db), clock),
+            accounts=AccountService(
+                AccountRepository(db, direct if isinstance(direct, SqliteDirect) else None), clock
+            ),
             uploads=uploads,
             limiter=limiter,
             fetcher=fetcher or Fetcher(allow_private=settings.allow_private_urls),
@@ -146,6 +155,7 @@ class Container:
             clock=self.clock,
             max_attempts=self.settings.max_attempts,
             retention_ms=self.settings.retention_ms,
+            db=self.db,
         )
 
     def start_background(self, *, workers: int) -> None:
@@ -164,7 +174,12 @@ class Container:
         if self.db.dialect.name == "postgresql":
             self._background.append(
                 asyncio.create_task(
-                    listen(self.settings.resolved_database_url(), self.wakeup, self._stop),
+                    listen(
+                        self.settings.resolved_database_url(),
+                        self.wakeup,
+                        self._stop,
+                        self.accounts.forget_keys,
+                    ),
                     name="listen",
                 )
             )

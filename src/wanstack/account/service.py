@@ -16,7 +16,10 @@ from wanstack.errors import InvalidApiKey, InvalidParameter, WorkspaceDenied
 
 KEY_PREFIX = "sk-"
 MAX_WORKSPACE_CHARS = 64
-_CACHE_SECONDS = 2.0  # a revoked key stops working within this time on every API process
+#: How long a key lookup is reused when lookups cost a database round trip (PostgreSQL). A
+#: revocation is announced to every process at once (NOTIFY wanstack_keys); this bound only
+#: applies while a process's LISTEN connection is down. On SQLite lookups are not cached.
+CACHE_SECONDS = 2.0
 
 
 def hash_key(secret: str) -> str:
@@ -67,6 +70,10 @@ class AccountService:
         self._cache.clear()
         return await self._repo.revoke(key_id_or_prefix, self._clock.now_ms())
 
+    def forget_keys(self) -> None:
+        """Drop cached lookups (a key was revoked, possibly by another process)."""
+        self._cache.clear()
+
     async def authenticate(self, authorization: str | None, workspace: str | None) -> Caller:
         """Resolve ``Authorization`` and ``X-DashScope-WorkSpace`` into a caller.
 
@@ -90,6 +97,8 @@ class AccountService:
 
     async def _lookup(self, secret: str) -> ApiKeyRecord | None:
         digest = hash_key(secret)
+        if self._repo.lookups_are_cheap:
+            return await self._repo.by_hash(digest)
         now = time.monotonic()
         hit = self._cache.get(digest)
         if hit is not None and hit[0] > now:
@@ -97,7 +106,7 @@ class AccountService:
         record = await self._repo.by_hash(digest)
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[digest] = (now + _CACHE_SECONDS, record)
+        self._cache[digest] = (now + CACHE_SECONDS, record)
         return record
 
 

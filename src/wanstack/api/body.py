@@ -124,4 +124,3 @@ def check_text(value: Any, path: str = "") -> None:
     elif isinstance(value, list):
         for i, item in enumerate(value):
             check_text(item, f"{path}[{i}]")
-

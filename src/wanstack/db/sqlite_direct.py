@@ -23,6 +23,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from wanstack.db.engine import WAL_SIZE_LIMIT
+
 _BATCH = 256
 _Item = tuple[str, Sequence[Any], asyncio.Future[int], asyncio.AbstractEventLoop]
 
@@ -32,6 +34,7 @@ def _connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=10000")
+    conn.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
     # Task ids are random, so inserts touch pages all over the indexes: keep them cached.
     conn.execute("PRAGMA cache_size=-65536")  # KiB: 64 MiB
     conn.row_factory = sqlite3.Row

@@ -76,6 +76,13 @@ class ListFilter:
     task_id: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class TaskRef:
+    """A task named by its id alone."""
+
+    id: str
+
+
 def _loads(value: str | None) -> Any:
     return None if value is None else json.loads(value)
 
@@ -266,21 +273,24 @@ class TaskRepository:
         lease_ms: int,
         max_attempts: int,
         account_limit: int = 0,
+        skip_owner: bool = False,
     ) -> Task | None:
         """Atomically take the oldest runnable task and lease it to ``owner``.
 
         Runnable: PENDING, or RUNNING with an expired lease and attempts left (its worker
         died). With ``account_limit`` > 0, accounts already running that many tasks under live
-        leases are skipped, inside the same statement.
+        leases are skipped, inside the same statement. With ``skip_owner``, tasks still leased
+        to ``owner`` itself are never taken back by it: a worker whose lease ran out during a
+        database outage is still running (or storing) that task.
         """
-        runnable = or_(
-            t.c.status == TaskStatus.PENDING.value,
-            and_(
-                t.c.status == TaskStatus.RUNNING.value,
-                t.c.lease_expires_at < now,
-                t.c.attempts < max_attempts,
-            ),
+        expired = and_(
+            t.c.status == TaskStatus.RUNNING.value,
+            t.c.lease_expires_at < now,
+            t.c.attempts < max_attempts,
         )
+        if skip_owner:
+            expired = and_(expired, t.c.lease_owner != owner)
+        runnable = or_(t.c.status == TaskStatus.PENDING.value, expired)
         candidate = select(t.c.id).where(runnable)
         if account_limit > 0:
             r = t.alias("r")
@@ -433,16 +443,17 @@ class TaskRepository:
                 )
         return ids
 
-    async def expired(self, *, now: int, limit: int = 500) -> list[Task]:
-        """Finished tasks past their retention, oldest first."""
+    async def expired(self, *, now: int, limit: int = 100) -> list[TaskRef]:
+        """Finished tasks past their retention, oldest first: their ids only (a row can hold
+        megabytes of input; the purge needs none of it)."""
         query = (
-            select(t)
+            select(t.c.id)
             .where(t.c.status.in_([s.value for s in FINAL_STATUSES]), t.c.expires_at < now)
             .order_by(t.c.expires_at)
             .limit(limit)
         )
         async with self._engine.connect() as conn:
-            return [_to_task(r._mapping) for r in (await conn.execute(query)).all()]
+            return [TaskRef(task_id) for task_id in (await conn.execute(query)).scalars()]
 
     async def delete(self, task_ids: Iterable[str]) -> int:
         ids = list(task_ids)

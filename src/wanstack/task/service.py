@@ -6,18 +6,32 @@ Called by the HTTP routes and the CLI; every read and write is scoped to the cal
 
 from __future__ import annotations
 
+import errno
+import logging
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 from wanstack.catalog.registry import spec_for
 from wanstack.clock import Clock, parse_compact_time
 from wanstack.domain import Caller, Task, TaskStatus, TaskSummary
-from wanstack.errors import BadRequest, InvalidParameter, UnsupportedOperation
+from wanstack.errors import (
+    BadRequest,
+    InvalidParameter,
+    ServiceUnavailable,
+    UnsupportedOperation,
+)
 from wanstack.ident import new_uuid
+from wanstack.storage.base import Storage
+from wanstack.task.inputs import input_prefix, offload
 from wanstack.task.ratelimit import RateLimiter
 from wanstack.task.repository import ListFilter, Scope, TaskRepository
 from wanstack.task.wakeup import Wakeup
 from wanstack.upload.service import UploadService
+
+log = logging.getLogger(__name__)
 
 _DAY_MS = 24 * 3600 * 1000
 MAX_PAGE_SIZE = 100
@@ -55,15 +69,24 @@ class TaskService:
         limiter: RateLimiter,
         wakeup: Wakeup,
         clock: Clock,
+        storage: Storage,
         *,
         retention_ms: int,
+        min_free_bytes: int = 0,
     ) -> None:
         self._repo = repo
         self._uploads = uploads
         self._limiter = limiter
         self._wakeup = wakeup
         self._clock = clock
+        self._storage = storage
         self._retention_ms = retention_ms
+        self._min_free_bytes = min_free_bytes
+
+    def disk_full(self) -> bool:
+        """True when storage has less free space than the configured minimum."""
+        free = self._storage.free_bytes()
+        return free is not None and free < self._min_free_bytes
 
     async def submit(
         self,
@@ -101,23 +124,34 @@ class TaskService:
                         "need the header X-DashScope-OssResourceResolve: enable."
                     )
                 await self._uploads.check_reference(caller.account_id, field, reference)
-        # 4. Rate limit, then store.
+        # 4. Rate limit, then store: large inline inputs as files, then the row.
         await self._limiter.hit(caller.account_id, "submit")
-        now = self._clock.now_ms()
-        task = Task(
-            id=new_uuid(),
-            account_id=caller.account_id,
-            api_key_id=caller.api_key_id,
-            workspace=caller.workspace,
-            model=model,
-            request_id=request_id,
-            status=TaskStatus.PENDING,
-            input=submission.input,
-            parameters=submission.parameters,
-            submitted_at=now,
-            expires_at=now + self._retention_ms,
-        )
-        await self._repo.insert(task)
+        if self.disk_full():
+            raise _disk_full()
+        task_id = new_uuid()
+        try:
+            stored_input = await offload(self._storage, task_id, submission.input, submission.media)
+            now = self._clock.now_ms()
+            task = Task(
+                id=task_id,
+                account_id=caller.account_id,
+                api_key_id=caller.api_key_id,
+                workspace=caller.workspace,
+                model=model,
+                request_id=request_id,
+                status=TaskStatus.PENDING,
+                input=stored_input,
+                parameters=submission.parameters,
+                submitted_at=now,
+                expires_at=now + self._retention_ms,
+            )
+            await self._repo.insert(task)
+        except Exception as exc:  # (not on cancellation: the row may be committing still)
+            await self._storage.delete_prefix(input_prefix(task_id))
+            if _out_of_space(exc):
+                log.error("submit refused: out of disk space (%s)", exc)
+                raise _disk_full() from exc
+            raise
         self._wakeup.notify_submitted()
         return task
 
@@ -203,3 +237,21 @@ def _time_param(query: dict[str, str], key: str) -> int | None:
         raise InvalidParameter(
             f"{key} must be a time written YYYYMMDDhhmmss (e.g. 20250101000000), got {raw!r}"
         ) from None
+
+
+def _disk_full() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "The server's disk is full, so it cannot accept new tasks now; nothing was stored. "
+        "Please try again later."
+    )
+
+
+def _out_of_space(exc: BaseException) -> bool:
+    """Did a write fail because the disk (or the database file's disk) is full?"""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    cause = exc.orig if isinstance(exc, DBAPIError) else exc
+    if isinstance(cause, sqlite3.Error):
+        return getattr(cause, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    # PostgreSQL: SQLSTATE 53100 disk_full
+    return getattr(getattr(cause, "diag", None), "sqlstate", None) == "53100"

@@ -23,6 +23,7 @@ from wanstack.engines.registry import EngineProvider
 from wanstack.errors import FileDownloadFailed, TaskCanceled, TaskError
 from wanstack.fetch import Fetcher, FetchError, FetchLimits
 from wanstack.storage.base import Storage
+from wanstack.task.inputs import is_stored, stored_key
 from wanstack.upload.service import UploadService
 
 log = logging.getLogger(__name__)
@@ -53,9 +54,16 @@ class Executor:
         self._uploads = uploads
 
     async def load_media(self, field: str, reference: str, max_bytes: int) -> bytes:
-        """Bytes of an input: ``oss://`` from our uploads, anything else via the safe fetcher."""
+        """Bytes of an input: ``oss://`` from our uploads, ``stored:`` data URIs kept at submit
+        (:mod:`wanstack.task.inputs`), anything else via the safe fetcher."""
         if reference[:6].lower() == "oss://":
             return await self._uploads.read(field, reference)
+        if is_stored(reference):
+            name = field.rsplit(".", 1)[-1]
+            try:
+                reference = (await self._storage.get(stored_key(reference))).decode()
+            except (FileNotFoundError, ValueError) as exc:
+                raise FileDownloadFailed(f"download for {name} error: the input is gone") from exc
         try:
             return await self._fetcher.fetch(reference, FetchLimits(max_bytes=max_bytes))
         except FetchError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 import psycopg
 
@@ -15,9 +16,14 @@ log = logging.getLogger(__name__)
 _STOP_CHECK_SECONDS = 0.25  # how soon a stop request is noticed
 
 
-async def listen(url: str, wakeup: Wakeup, stop: asyncio.Event) -> None:
-    """Forward ``wanstack_task`` and ``wanstack_cancel`` notifications until ``stop`` is set;
-    reconnects after errors (workers still poll meanwhile)."""
+async def listen(
+    url: str,
+    wakeup: Wakeup,
+    stop: asyncio.Event,
+    on_keys_changed: Callable[[], None] = lambda: None,
+) -> None:
+    """Forward ``wanstack_task``, ``wanstack_cancel`` and ``wanstack_keys`` notifications until
+    ``stop`` is set; reconnects after errors (workers still poll meanwhile)."""
     while not stop.is_set():
         try:
             async with await psycopg.AsyncConnection.connect(
@@ -25,6 +31,8 @@ async def listen(url: str, wakeup: Wakeup, stop: asyncio.Event) -> None:
             ) as conn:
                 await conn.execute("LISTEN wanstack_task")
                 await conn.execute("LISTEN wanstack_cancel")
+                await conn.execute("LISTEN wanstack_keys")
+                on_keys_changed()  # revocations missed while disconnected
                 while not stop.is_set():
                     # A bounded wait that ends by itself: the generator then finishes and
                     # releases the connection's lock (an abandoned one would keep it, and the
@@ -34,6 +42,8 @@ async def listen(url: str, wakeup: Wakeup, stop: asyncio.Event) -> None:
                             wakeup.notify_submitted()
                         elif note.channel == "wanstack_cancel":
                             wakeup.notify_cancelled(note.payload)
+                        elif note.channel == "wanstack_keys":
+                            on_keys_changed()
         except Exception:
             if stop.is_set():
                 return

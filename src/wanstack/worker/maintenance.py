@@ -1,13 +1,18 @@
 """Housekeeping every process may run at once (each step is idempotent):
-fail tasks whose attempts are used up, purge expired tasks, uploads and rate windows."""
+fail tasks whose attempts are used up, purge expired tasks (results and stored inputs), uploads
+and rate windows, and on SQLite checkpoint and truncate the WAL."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from wanstack.clock import Clock
+from wanstack.db.engine import checkpoint
 from wanstack.storage.base import Storage
+from wanstack.task.inputs import input_prefix
 from wanstack.task.ratelimit import RateLimiter
 from wanstack.task.repository import TaskRepository
 from wanstack.upload.service import UploadService
@@ -29,7 +34,9 @@ class Maintenance:
         clock: Clock,
         max_attempts: int,
         retention_ms: int,
+        db: AsyncEngine | None = None,
     ) -> None:
+        self._db = db
         self._repo = repo
         self._uploads = uploads
         self._limiter = limiter
@@ -53,6 +60,8 @@ class Maintenance:
         for task_id in failed:
             log.warning("task %s: attempts exhausted; FAILED", task_id)
         await self.purge()
+        if self._db is not None:
+            await checkpoint(self._db)
 
     async def purge(self) -> int:
         """Delete expired tasks: files first, then rows (a crash in between only repeats work)."""
@@ -60,6 +69,7 @@ class Maintenance:
         while expired := await self._repo.expired(now=self._clock.now_ms()):
             for task in expired:
                 await self._storage.delete_prefix(result_prefix(task.id))
+                await self._storage.delete_prefix(input_prefix(task.id))
             purged += await self._repo.delete(t.id for t in expired)
         await self._uploads.purge_expired()
         if self._limiter.enabled:

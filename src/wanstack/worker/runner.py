@@ -29,6 +29,13 @@ from wanstack.worker.execute import Executor, result_prefix
 
 log = logging.getLogger(__name__)
 
+#: Storing a result retries through database errors (an outage, a locked SQLite file) with
+#: these pauses, doubling, for up to FINISH_RETRY_LIMIT_S: the guarded UPDATE is safe to repeat,
+#: and a task whose result is dropped would run again after its lease.
+FINISH_RETRY_FIRST_S = 0.1
+FINISH_RETRY_MAX_S = 1.0
+FINISH_RETRY_LIMIT_S = 600.0
+
 
 class WorkerPool:
     """Runs up to ``concurrency`` tasks at once until :meth:`stop` is called."""
@@ -87,6 +94,7 @@ class WorkerPool:
                 try:
                     task = await self._repo.claim(
                         owner=self.owner,
+                        skip_owner=True,
                         now=self._clock.now_ms(),
                         lease_ms=self._lease_ms,
                         max_attempts=self._max_attempts,
@@ -143,7 +151,12 @@ class WorkerPool:
                     beat.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await beat
-                await self._settle(task, token, outcome, time.perf_counter() - started)
+                try:
+                    await self._settle(task, token, outcome, time.perf_counter() - started)
+                except Exception:
+                    # Never let an error escape into an unobserved asyncio task; the lease
+                    # guard decides what happens to the task from here.
+                    log.exception("task %s: could not settle its outcome", task.id)
         finally:
             self._running.pop(task.id, None)
             self._slots.release()
@@ -152,21 +165,18 @@ class WorkerPool:
         self, task: Task, token: CancelToken, outcome: Outcome | None, elapsed: float
     ) -> None:
         if outcome is not None and not token.cancelled:
-            now = self._clock.now_ms()
-            stored = await self._repo.finish_if_owner(
-                task.id,
-                owner=self.owner,
-                attempt=task.attempts,
-                outcome=outcome,
-                now=now,
-                expires_at=now + self._retention_ms,
-            )
+            stored = await self._finish(task, outcome)
             if stored:
                 log.info("task %s: %s in %.2f s", task.id, outcome.status.value, elapsed)
                 TASKS_FINISHED.labels(task.model, outcome.status.value).inc()
                 TASK_DURATION.labels(task.model, outcome.status.value).observe(elapsed)
                 return
-            log.warning("task %s: lease lost (cancelled or re-claimed); result discarded", task.id)
+            if stored is None:
+                log.error("task %s: result discarded: the database stayed unreachable", task.id)
+            else:
+                log.warning(
+                    "task %s: lease lost (cancelled or re-claimed); result discarded", task.id
+                )
         elif self._stopping.is_set() and await self._repo.release_if_owner(
             task.id, owner=self.owner, attempt=task.attempts
         ):
@@ -175,6 +185,36 @@ class WorkerPool:
             return
         # Discarded work must not leave files behind; each attempt writes its own folder.
         await self._storage.delete_prefix(result_prefix(task.id, task.attempts))
+
+    async def _finish(self, task: Task, outcome: Outcome) -> bool | None:
+        """Store ``outcome`` under the lease guard, retrying through database errors: True
+        stored, False the lease is gone (cancelled or re-claimed), None the database stayed
+        unreachable for FINISH_RETRY_LIMIT_S (or the worker is stopping)."""
+        delay = FINISH_RETRY_FIRST_S
+        give_up = time.monotonic() + FINISH_RETRY_LIMIT_S
+        while True:
+            now = self._clock.now_ms()
+            try:
+                return await self._repo.finish_if_owner(
+                    task.id,
+                    owner=self.owner,
+                    attempt=task.attempts,
+                    outcome=outcome,
+                    now=now,
+                    expires_at=now + self._retention_ms,
+                )
+            except Exception as exc:
+                if time.monotonic() + delay > give_up:
+                    log.exception("task %s: could not store the result; giving up", task.id)
+                    return None
+                log.warning(
+                    "task %s: could not store the result (%s); retrying in %.1f s",
+                    task.id,
+                    type(exc).__name__,
+                    delay,
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, FINISH_RETRY_MAX_S)
 
     async def _heartbeat(self, task: Task, token: CancelToken) -> None:
         while True:

@@ -1,6 +1,14 @@
-"""Liveness, readiness and Prometheus metrics."""
+"""Liveness, readiness and Prometheus metrics.
+
+``/readyz`` is ready when the database answers and storage has more free space than
+``WANSTACK_MIN_FREE_DISK_MB`` (a full disk refuses every submit, so a balancer should stop
+sending them). ``/metrics`` carries per-model task counts; ``WANSTACK_METRICS_TOKEN`` puts it
+behind ``Authorization: Bearer <token>``.
+"""
 
 from __future__ import annotations
+
+import hmac
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
@@ -10,6 +18,7 @@ from starlette.routing import Route
 
 from wanstack.api import protocol
 from wanstack.api.deps import container
+from wanstack.errors import InvalidApiKey
 from wanstack.metrics import QUEUE_DEPTH, TASKS
 
 
@@ -18,17 +27,26 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
+    c = container(request)
     try:
-        async with container(request).db.connect() as conn:
+        async with c.db.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception as exc:
         return protocol.JSONBytes(
             {"status": "unavailable", "error": type(exc).__name__}, status_code=503
         )
+    if c.task_service.disk_full():
+        return protocol.JSONBytes({"status": "unavailable", "error": "DiskFull"}, status_code=503)
     return protocol.JSONBytes({"status": "ready"})
 
 
 async def metrics(request: Request) -> Response:
+    token = container(request).settings.metrics_token
+    if token is not None:
+        expected = "Bearer " + token.get_secret_value()
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            raise InvalidApiKey("/metrics needs Authorization: Bearer <WANSTACK_METRICS_TOKEN>.")
     counts = await container(request).tasks.counts()
     TASKS.clear()
     pending = 0
