@@ -88,17 +88,22 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
+        server.resume()
+        return server
+
+    def resume(self) -> None:
+        """Start the server (again, after :meth:`pause`) and wait until it accepts connections."""
         opts = (
-            f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         subprocess.run(
-            server._cmd(
-                str(bindir / "pg_ctl"),
+            self._cmd(
+                str(self.bindir / "pg_ctl"),
                 "-D",
-                str(server.datadir),
+                str(self.datadir),
                 "-l",
-                str(root / "pg.log"),
+                str(self.root / "pg.log"),
                 "-w",
                 "-o",
                 opts,
@@ -107,7 +112,16 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
-        return server
+
+    def pause(self) -> None:
+        """Stop the server abruptly, keeping its data (an outage); :meth:`resume` ends it."""
+        subprocess.run(
+            self._cmd(
+                str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"
+            ),
+            check=True,
+            capture_output=True,
+        )
 
     def stop(self) -> None:
         subprocess.run(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -121,6 +122,8 @@ class Deployment:
     data_dir: Path
     env_overrides: dict[str, str] = field(default_factory=dict)
     processes: list[Process] = field(default_factory=list)
+    #: the processes' file-descriptor limit (soft and hard), None: inherited
+    max_open_files: int | None = None
 
     def env(self) -> dict[str, str]:
         """The test process's environment without any WANSTACK_* / DASHSCOPE_* setting, with
@@ -137,6 +140,12 @@ class Deployment:
     def _spawn(self, log_name: str, *args: str) -> tuple[subprocess.Popen[bytes], Path]:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.data_dir / f"{log_name}.log"
+        limit = self.max_open_files
+
+        def limit_files() -> None:
+            if limit is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
         with log_path.open("ab") as log:
             proc = subprocess.Popen(
                 wanstack_command(*args),
@@ -144,6 +153,7 @@ class Deployment:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                preexec_fn=limit_files if limit is not None else None,
             )
         return proc, log_path
 
@@ -212,13 +222,19 @@ class Launcher:
         self.deployments: list[Deployment] = []
 
     def start(
-        self, name: str, env: Mapping[str, str] | None = None, *, database_url: str | None = None
+        self,
+        name: str,
+        env: Mapping[str, str] | None = None,
+        *,
+        database_url: str | None = None,
+        max_open_files: int | None = None,
     ) -> Server:
         """``wanstack serve`` with its own data folder ``<root>/<name>``; ``env`` adds to (and
-        overrides) the :meth:`Deployment.env` defaults and ``WANSTACK_DATABASE_URL``."""
+        overrides) the :meth:`Deployment.env` defaults and ``WANSTACK_DATABASE_URL``;
+        ``max_open_files`` sets its file-descriptor limit."""
         overrides = {"WANSTACK_DATABASE_URL": database_url} if database_url else {}
         overrides.update(env or {})
-        deployment = Deployment(self.root / name, overrides)
+        deployment = Deployment(self.root / name, overrides, max_open_files=max_open_files)
         self.deployments.append(deployment)
         return deployment.serve()
 

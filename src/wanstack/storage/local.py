@@ -59,8 +59,11 @@ class LocalStorage:
             return None
 
     def free_bytes(self) -> int | None:
+        folder = self._root
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent  # not made yet: the disk it will be made on
         try:
-            return shutil.disk_usage(self._root if self._root.exists() else self._root.parent).free
+            return shutil.disk_usage(folder).free
         except OSError:
             return None
 
