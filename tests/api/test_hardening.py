@@ -366,3 +366,12 @@ async def test_metrics_can_be_put_behind_a_token(make_api: MakeApi) -> None:
 
 async def test_metrics_are_open_without_a_token(api: Api) -> None:
     assert (await api.client.get("/metrics")).status_code == 200
+
+
+async def test_every_answer_forbids_content_sniffing(api: Api, key: str) -> None:
+    for resp in (
+        await api.client.get("/healthz"),
+        await api.client.get("/api/v1/tasks", headers=auth(key)),
+        await api.client.get("/nowhere"),
+    ):
+        assert resp.headers["x-content-type-options"] == "nosniff", resp.headers

@@ -2,7 +2,8 @@
 
 * :class:`BodyLimit`: no request body may pass ``max_bytes``, declared or streamed (routes set
   lower limits of their own while they read).
-* Every request gets a ``request_id`` (UUID4): in the log context and as ``x-request-id``.
+* Every request gets a ``request_id`` (UUID4): in the log context and as ``x-request-id``;
+  every answer carries ``X-Content-Type-Options: nosniff``.
 * A trailing ``/`` is dropped before routing, so every route answers with and without it (the
   SDK's aio client polls ``/tasks/{id}/``; the docs post to ``…/generation/``).
 """
@@ -22,6 +23,9 @@ from wanstack.ident import new_uuid
 from wanstack.logcontext import request_id_var
 
 log = logging.getLogger(__name__)
+
+#: Browsers must take every answer (results, uploads, JSON) for the type it declares.
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 class RequestContext:
@@ -43,11 +47,11 @@ class RequestContext:
         scope[CONTAINER_KEY] = self.container
         request_id = new_uuid()
         token = request_id_var.set(request_id)
-        header = (b"x-request-id", request_id.encode())
+        extra = [(b"x-request-id", request_id.encode()), _NOSNIFF]
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         started = False
