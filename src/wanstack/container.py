@@ -119,7 +119,10 @@ class Container:
                 min_free_bytes=settings.min_free_disk_mb * 1024 * 1024,
             ),
             accounts=AccountService(
-                AccountRepository(db, direct if isinstance(direct, SqliteDirect) else None), clock
+                AccountRepository(db, direct if isinstance(direct, SqliteDirect) else None),
+                clock,
+                # SQLite deployments share one machine and data folder: a file says "revoked".
+                revocation_marker=settings.data_dir / "keys-revoked" if is_sqlite(url) else None,
             ),
             uploads=uploads,
             limiter=limiter,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import time
 import uuid
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 
@@ -16,10 +18,14 @@ from wanstack.errors import InvalidApiKey, InvalidParameter, WorkspaceDenied
 
 KEY_PREFIX = "sk-"
 MAX_WORKSPACE_CHARS = 64
-#: How long a key lookup is reused when lookups cost a database round trip (PostgreSQL). A
-#: revocation is announced to every process at once (NOTIFY wanstack_keys); this bound only
-#: applies while a process's LISTEN connection is down. On SQLite lookups are not cached.
+#: How long a key lookup is reused. A revocation reaches every process at once: on PostgreSQL
+#: through NOTIFY wanstack_keys, on SQLite through the revocation marker file in the data folder
+#: (see :class:`AccountService`). This bound only applies when that signal cannot arrive (a
+#: process's LISTEN connection is down, or processes that share a SQLite file but not a data
+#: folder).
 CACHE_SECONDS = 2.0
+#: how often the SQLite revocation marker is looked at
+MARKER_CHECK_SECONDS = 0.1
 
 
 def hash_key(secret: str) -> str:
@@ -27,12 +33,25 @@ def hash_key(secret: str) -> str:
 
 
 class AccountService:
-    """Use cases about accounts and keys, for the API and the CLI."""
+    """Use cases about accounts and keys, for the API and the CLI.
 
-    def __init__(self, repo: AccountRepository, clock: Clock) -> None:
+    Key lookups are cached for :data:`CACHE_SECONDS` (every request authenticates; under load a
+    lookup is a tenth of a task query). With ``revocation_marker`` (a file every process of a
+    SQLite deployment shares), :meth:`revoke` rewrites the file, and lookups compare its
+    modification time (one ``stat`` call, at most every :data:`MARKER_CHECK_SECONDS`), so a key
+    revoked by any process stops working within that tenth of a second in all of them.
+    """
+
+    def __init__(
+        self, repo: AccountRepository, clock: Clock, *, revocation_marker: Path | None = None
+    ) -> None:
         self._repo = repo
         self._clock = clock
         self._cache: dict[str, tuple[float, ApiKeyRecord | None]] = {}
+        self._marker = revocation_marker
+        self._marker_path = str(revocation_marker) if revocation_marker else ""
+        self._marker_seen: int | None = None
+        self._marker_checked_at = -MARKER_CHECK_SECONDS
 
     async def ensure_account(self, name: str) -> str:
         """The id of the account called ``name``, created if needed."""
@@ -68,7 +87,11 @@ class AccountService:
 
     async def revoke(self, key_id_or_prefix: str) -> int:
         self._cache.clear()
-        return await self._repo.revoke(key_id_or_prefix, self._clock.now_ms())
+        revoked = await self._repo.revoke(key_id_or_prefix, self._clock.now_ms())
+        if revoked and self._marker is not None:
+            self._marker.parent.mkdir(parents=True, exist_ok=True)
+            self._marker.write_text(f"{time.time_ns()}\n")  # a new mtime for every process
+        return revoked
 
     def forget_keys(self) -> None:
         """Drop cached lookups (a key was revoked, possibly by another process)."""
@@ -95,10 +118,24 @@ class AccountService:
             raise WorkspaceDenied()
         return Caller(account_id=record.account_id, api_key_id=record.id, workspace=workspace)
 
+    def _check_marker(self) -> None:
+        if not self._marker_path:
+            return
+        now = time.monotonic()
+        if now < self._marker_checked_at + MARKER_CHECK_SECONDS:
+            return
+        self._marker_checked_at = now
+        try:
+            stamp = os.stat(self._marker_path).st_mtime_ns
+        except OSError:
+            stamp = 0  # no key revoked yet
+        if stamp != self._marker_seen:
+            self._cache.clear()
+            self._marker_seen = stamp
+
     async def _lookup(self, secret: str) -> ApiKeyRecord | None:
         digest = hash_key(secret)
-        if self._repo.lookups_are_cheap:
-            return await self._repo.by_hash(digest)
+        self._check_marker()
         now = time.monotonic()
         hit = self._cache.get(digest)
         if hit is not None and hit[0] > now:

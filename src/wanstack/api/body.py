@@ -62,6 +62,11 @@ def declared_length(request: Request) -> int:
 def check_structure(data: bytes | bytearray) -> None:
     """Refuse JSON nested deeper than :data:`MAX_DEPTH` or holding more than
     :data:`MAX_VALUES` containers and items, by scanning the bytes (nothing is built)."""
+    # Fast path (every ordinary request): counting the structural bytes anywhere, strings
+    # included, bounds both figures from above; only a body that might break a limit is scanned.
+    openers = data.count(b"[") + data.count(b"{")
+    if openers <= MAX_DEPTH and openers + data.count(b",") <= MAX_VALUES:
+        return
     depth = 0
     values = 0
     for match in _TOKEN.finditer(data):
@@ -94,7 +99,10 @@ def _decode(data: bytes | bytearray) -> Any:
         value = json.loads(data, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest() from None
-    check_text(value)
+    # Raw UTF-8 cannot carry a surrogate (the decoder refuses it): only a \uD8xx-\uDFxx
+    # escape can make one, so bodies without such an escape need no walk.
+    if b"\\ud" in data or b"\\uD" in data:
+        check_text(value)
     return value
 
 

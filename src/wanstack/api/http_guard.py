@@ -150,31 +150,32 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._in_headers:
             self._header_bytes += len(data)
-            if self._header_timer is None:
-                self._arm_header_timer()
         super().data_received(data)
-        # Still inside a header block after the parser took every byte of this chunk: all of
-        # it was header bytes (the parser leaves this state in on_headers_complete).
-        if (
-            self._in_headers
-            and self._header_bytes > self.limits.max_header_bytes
-            and not self.transport.is_closing()
-        ):
-            limit_kib = self.limits.max_header_bytes // 1024
-            self._refuse(
-                400,
-                PayloadTooLarge(f"The request header block is larger than {limit_kib} KiB."),
-            )
+        if self.transport.is_closing():
+            return
+        # Timers are armed only for what is still incomplete once the parser took this chunk:
+        # a whole request in one read (nearly all of them) costs no timer at all.
+        if self._in_headers:
+            # Still inside a header block: every byte of this chunk was a header byte (the
+            # parser leaves this state in on_headers_complete).
+            if self._header_bytes > self.limits.max_header_bytes:
+                limit_kib = self.limits.max_header_bytes // 1024
+                self._refuse(
+                    400,
+                    PayloadTooLarge(f"The request header block is larger than {limit_kib} KiB."),
+                )
+            elif self._header_bytes and self._header_timer is None:
+                self._arm_header_timer()
+        elif self._in_body and self._body_timer is None:
+            self._body_seen_at = time.monotonic()
+            self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timeout)
 
     def on_headers_complete(self) -> None:
         self._in_headers = False
         self._cancel_header_timer()
         super().on_headers_complete()
         self._in_body = True
-        self._body_seen_at = time.monotonic()
         self._discarded = 0
-        if self._body_timer is None:
-            self._body_timer = self.loop.call_later(self.limits.body_timeout, self._body_timeout)
 
     def on_message_complete(self) -> None:
         super().on_message_complete()

@@ -96,13 +96,19 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        has_body = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 # At most 15 digits: int() of a 5,000-digit string raises (a 500, not a 400).
                 if len(value) > 15 or not value.isdigit() or int(value) > self.max_bytes:
                     await _refuse(send)
                     return
-                break
+                has_body = value != b"0"
+            elif name == b"transfer-encoding":
+                has_body = True
+        if not has_body:  # no body to count (a GET, say): nothing to wrap
+            await self.app(scope, receive, send)
+            return
         seen = 0
 
         async def counted() -> Message:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,9 @@ from wanstack.task.wakeup import Wakeup
 from wanstack.upload.service import UploadService
 
 log = logging.getLogger(__name__)
+
+#: how often the free space of storage is looked at again
+DISK_CHECK_SECONDS = 1.0
 
 _DAY_MS = 24 * 3600 * 1000
 MAX_PAGE_SIZE = 100
@@ -82,11 +86,18 @@ class TaskService:
         self._storage = storage
         self._retention_ms = retention_ms
         self._min_free_bytes = min_free_bytes
+        self._disk_full = False
+        self._disk_checked_at = -DISK_CHECK_SECONDS
 
     def disk_full(self) -> bool:
-        """True when storage has less free space than the configured minimum."""
-        free = self._storage.free_bytes()
-        return free is not None and free < self._min_free_bytes
+        """True when storage has less free space than the configured minimum (asked of the
+        storage at most once a second: a submit should not pay a system call for it)."""
+        now = time.monotonic()
+        if now >= self._disk_checked_at + DISK_CHECK_SECONDS:
+            free = self._storage.free_bytes()
+            self._disk_full = free is not None and free < self._min_free_bytes
+            self._disk_checked_at = now
+        return self._disk_full
 
     async def submit(
         self,
