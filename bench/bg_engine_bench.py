@@ -42,8 +42,9 @@ import numpy as np
 import numpy.typing as npt
 
 import wanstack
-from wanstack.engines.base import BackgroundRequest, CancelToken
-from wanstack.engines.cpu.classic_background import ClassicBackground
+from wanstack.engines.base import CancelToken
+from wanstack.engines.classic.background import ClassicBackground
+from wanstack.engines.requests import BackgroundRequest
 
 U8 = npt.NDArray[np.uint8]
 F32 = npt.NDArray[np.float32]

@@ -17,8 +17,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from wanstack.engines.base import CancelToken, InpaintRequest
-from wanstack.engines.cpu.classic_inpaint import ClassicInpaint, fit_to_size
+from wanstack.engines.base import CancelToken
+from wanstack.engines.classic.inpaint import ClassicInpaint, fit_to_size
+from wanstack.engines.requests import InpaintRequest
 
 OUT = Path(__file__).parent / "results" / "inpaint_contact.png"
 SIZES = [(1024, 1024), (1280, 720)]

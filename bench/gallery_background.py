@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/gallery_background.py [--quality v2|v3] [--tile 288] [--seed 7]
 
-Every cell is a real run of :class:`~wanstack.engines.cpu.classic_background.ClassicBackground`
+Every cell is a real run of :class:`~wanstack.engines.classic.background.ClassicBackground`
 on a procedural product cutout (:mod:`products`): the scene the prompt asks for, built around the
 product, with its shadows and reflection, the product's own pixels untouched. Writes
 ``docs/gallery/background.png`` (downscaled tiles; at most 3 MB, a dithered palette PNG when a
@@ -21,9 +21,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from products import PRODUCTS
-from wanstack.engines.base import BackgroundRequest, CancelToken
-from wanstack.engines.cpu import poster
-from wanstack.engines.cpu.classic_background import ClassicBackground
+from wanstack.engines import titles as poster
+from wanstack.engines.base import CancelToken
+from wanstack.engines.classic.background import ClassicBackground
+from wanstack.engines.requests import BackgroundRequest
 
 #: (prompt, English gloss for prompts that are not English)
 PROMPTS: list[tuple[str, str]] = [

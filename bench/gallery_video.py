@@ -19,9 +19,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from skimage import data
 
-from wanstack.engines.base import CancelToken, RGBImage, VideoItem, VideoRequest
-from wanstack.engines.cpu.camera_video import CameraVideo
-from wanstack.engines.cpu.scene_video import SceneVideo
+from wanstack.engines.base import CancelToken, RGBImage, VideoItem
+from wanstack.engines.classic.image2video import CameraVideo
+from wanstack.engines.classic.text2video import SceneVideo
+from wanstack.engines.requests import VideoRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (640, 360)

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/gallery_wan_image.py [--tile 300] [--seed 5]
 
-Every cell is a real run of :class:`~wanstack.engines.cpu.wan_image.WanImage`: text-to-image
+Every cell is a real run of :class:`~wanstack.engines.classic.image.WanImage`: text-to-image
 prompts in Chinese and English, then edits of bundled photographs (scikit-image's ``chelsea``,
 ``astronaut``, ``coffee``, ``rocket``) and procedural product cutouts (:mod:`products`): a style,
 colour grades, background swaps, a collage and outpainting, with the input shown first. Writes
@@ -23,9 +23,10 @@ from PIL import Image, ImageDraw
 from skimage import data
 
 from products import PRODUCTS
-from wanstack.engines.base import CancelToken, ImageGenRequest
-from wanstack.engines.cpu import poster
-from wanstack.engines.cpu.wan_image import WanImage
+from wanstack.engines import titles as poster
+from wanstack.engines.base import CancelToken
+from wanstack.engines.classic.image import WanImage
+from wanstack.engines.requests import ImageGenRequest
 
 OUT = Path("docs/gallery/wan-image.png")
 MAX_BYTES = 3_000_000

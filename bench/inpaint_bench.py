@@ -51,9 +51,10 @@ from PIL import Image, ImageDraw, ImageFont
 from skimage.metrics import structural_similarity
 
 from inpaint_data import MASK_KINDS, PHOTOS, QUICK, RGB, Mask, coverage, load_photo, make_mask
-from wanstack.engines.base import STYLES, CancelToken, InpaintRequest
-from wanstack.engines.cpu.classic_inpaint import ClassicInpaint
-from wanstack.engines.cpu.styles import apply_style
+from wanstack.engines.base import CancelToken
+from wanstack.engines.classic.inpaint import ClassicInpaint
+from wanstack.engines.classic.styles import apply_style
+from wanstack.engines.requests import STYLES, InpaintRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHEET = ROOT / "docs" / "gallery" / "inpainting.png"

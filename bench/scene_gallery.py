@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from wanstack.engines.cpu import poster
-from wanstack.engines.cpu.scene_render import render_scene
-from wanstack.engines.cpu.scene_vocab import parse_prompt
+from wanstack.engines import titles as poster
+from wanstack.engines.classic.scene_render import render_scene
+from wanstack.engines.classic.scene_vocab import parse_prompt
 
 PROMPTS = [
     "山脉和晚霞",

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from wanstack.engines.cpu.styles import STYLE_NAMES, apply_style
+from wanstack.engines.classic.styles import STYLE_NAMES, apply_style
 
 OUT = Path(__file__).parent / "results" / "styles.png"
 CELL = 360

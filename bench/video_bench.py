@@ -5,7 +5,7 @@ scikit-image's bundled ``astronaut`` photo at 720P (1280×720, 150 frames; targe
 1080P (1920×1080; target ≤ 40 s) for each of a few moves, and reports the median of 3 runs of
 ``engine.run`` (rendering + H.264 encoding + muxing, as the worker sees it) together with the
 output's size in bytes and what :func:`wanstack.engines.mp4.probe_mp4` decodes from it. When the
-text-to-video engine ``wanstack.engines.cpu.scene_video`` exists, it is timed the same way.
+text-to-video engine ``wanstack.engines.classic.text2video`` exists, it is timed the same way.
 
 It also writes a contact sheet (rows: moves; columns: 6 frames from start to end) to ``--sheet``.
 
@@ -28,9 +28,10 @@ import cv2
 import numpy as np
 from skimage import data
 
-from wanstack.engines.base import CancelToken, RGBImage, VideoRequest
-from wanstack.engines.cpu.camera_video import CameraVideo
+from wanstack.engines.base import CancelToken, RGBImage
+from wanstack.engines.classic.image2video import CameraVideo
 from wanstack.engines.mp4 import probe_mp4
+from wanstack.engines.requests import VideoRequest
 
 SIZES = {"480P": (832, 480), "720P": (1280, 720), "1080P": (1920, 1080)}
 TARGETS_S = {"720P": 15.0, "1080P": 40.0}
@@ -86,7 +87,7 @@ def main() -> None:
     moves = [move.strip() for move in args.moves.split(",")]
     engines: list[tuple[str, Any, RGBImage | None]] = [("i2v classic", CameraVideo(), image)]
     try:
-        scene = importlib.import_module("wanstack.engines.cpu.scene_video")
+        scene = importlib.import_module("wanstack.engines.classic.text2video")
         engines.append(("t2v classic", scene.SceneVideo(), None))
     except ImportError:
         pass

@@ -209,7 +209,7 @@ def _edges(subject: str, output: str, detail: float) -> int:
     import numpy as np
     from PIL import Image, UnidentifiedImageError
 
-    from wanstack.engines.cpu.soft_edges import soft_edges
+    from wanstack.engines.soft_edges import soft_edges
 
     if not 0.0 <= detail <= 1.0:
         print(f"wanstack edges: --detail must be within 0..1, got {detail}", file=sys.stderr)

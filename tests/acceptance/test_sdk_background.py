@@ -18,7 +18,7 @@ from PIL import Image
 
 from tests.support.media import MediaServer, encode, photo_array, photo_png
 from tests.support.processes import Launcher, Server
-from wanstack.engines.cpu.poster import render_layers
+from wanstack.engines.titles import render_layers
 
 MODEL = "wanx-background-generation-v2"
 

@@ -273,7 +273,7 @@ def classic_sdk(classic: Server) -> Iterator[None]:
 @pytest.mark.slow
 def test_classic_t2v_end_to_end(request: pytest.FixtureRequest, media_server: MediaServer) -> None:
     """The real classic engine: the smallest wan2.6-t2v request, with audio."""
-    server = _classic(request, "wanstack.engines.cpu.scene_video", "SceneVideo")
+    server = _classic(request, "wanstack.engines.classic.text2video", "SceneVideo")
     audio = media_server.put("wan26-classic.wav", wav_bytes(3.0))
     rsp: Any = VideoSynthesis.call(
         model="wan2.6-t2v",
@@ -293,7 +293,7 @@ def test_classic_t2v_end_to_end(request: pytest.FixtureRequest, media_server: Me
 
 @pytest.mark.slow
 def test_classic_i2v_end_to_end(request: pytest.FixtureRequest, media_server: MediaServer) -> None:
-    server = _classic(request, "wanstack.engines.cpu.camera_video", "CameraVideo")
+    server = _classic(request, "wanstack.engines.classic.image2video", "CameraVideo")
     img_url = media_server.put("wan26-classic.jpg", image_bytes(640, 480, "JPEG", seed=9))
     rsp: Any = VideoSynthesis.call(
         model="wan2.6-i2v",
@@ -311,7 +311,7 @@ def test_classic_i2v_end_to_end(request: pytest.FixtureRequest, media_server: Me
 
 @pytest.mark.slow
 def test_classic_wan_image_end_to_end(request: pytest.FixtureRequest) -> None:
-    server = _classic(request, "wanstack.engines.cpu.wan_image", "WanImage")
+    server = _classic(request, "wanstack.engines.classic.image", "WanImage")
     rsp: Any = MultiModalConversation.call(
         model="wan2.6-image",
         messages=[{"role": "user", "content": [{"text": "a lighthouse at dusk"}]}],

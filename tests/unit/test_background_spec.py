@@ -12,7 +12,7 @@ from PIL import Image
 from wanstack.catalog.background import BackgroundGeneration, truncate_prompt
 from wanstack.catalog.registry import spec_for
 from wanstack.domain import Task, TaskStatus
-from wanstack.engines.base import BackgroundRequest
+from wanstack.engines.requests import BackgroundRequest
 from wanstack.errors import InvalidParameter, MediaInvalid, ModelNotFound, UnsupportedFileFormat
 
 SPEC = BackgroundGeneration()

@@ -11,15 +11,16 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from wanstack.engines.base import BackgroundRequest, CancelToken, EdgeElement, TaskCanceled
-from wanstack.engines.cpu.classic_background import (
+from wanstack.engines.base import CancelToken, TaskCanceled
+from wanstack.engines.classic.background import (
     SCENE_PRESETS,
     ClassicBackground,
     footprint_of,
     reference_guidance,
 )
-from wanstack.engines.cpu.poster import render_layers
-from wanstack.engines.cpu.scene_vocab import parse_prompt
+from wanstack.engines.classic.scene_vocab import parse_prompt
+from wanstack.engines.requests import BackgroundRequest, EdgeElement
+from wanstack.engines.titles import render_layers
 
 RGBA = npt.NDArray[np.uint8]
 

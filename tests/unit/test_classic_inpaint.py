@@ -9,12 +9,13 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from wanstack.engines.base import CancelToken, InpaintRequest
-from wanstack.engines.cpu.classic_inpaint import (
+from wanstack.engines.base import CancelToken
+from wanstack.engines.classic.inpaint import (
     FEATHER_PX,
     ClassicInpaint,
     fit_to_size,
 )
+from wanstack.engines.requests import InpaintRequest
 from wanstack.errors import TaskCanceled
 
 SIZES = [(1024, 1024), (720, 1280), (1280, 720)]

@@ -11,8 +11,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from wanstack.engines.base import AudioTrack, CancelToken, RGBImage
+from wanstack.engines.base import CancelToken, RGBImage
 from wanstack.engines.mp4 import encode_mp4, faststart, probe_mp4
+from wanstack.engines.requests import AudioTrack
 from wanstack.errors import TaskCanceled
 
 SIZE = (96, 64)

@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from wanstack.engines.cpu.patchmatch import complete
+from wanstack.engines.classic.patchmatch import complete
 
 Image = npt.NDArray[np.uint8]
 Mask = npt.NDArray[np.bool_]

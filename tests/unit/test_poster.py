@@ -12,8 +12,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from wanstack.engines.cpu import poster
-from wanstack.engines.cpu.poster import (
+from wanstack.engines import titles as poster
+from wanstack.engines.titles import (
     contrast_ratio,
     design_title,
     fit_contrast,

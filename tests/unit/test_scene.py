@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from wanstack.engines.cpu.scene_render import Footprint, Scene, render_scene
-from wanstack.engines.cpu.scene_vocab import (
+from wanstack.engines.classic.scene_render import Footprint, Scene, render_scene
+from wanstack.engines.classic.scene_vocab import (
     BY_NAME,
     CONCEPTS,
     KINDS,

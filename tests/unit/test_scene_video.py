@@ -6,8 +6,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from wanstack.engines.base import CancelToken, RGBImage, VideoRequest
-from wanstack.engines.cpu.scene_video import SceneVideo, _falls, _spec, render_frames
+from wanstack.engines.base import CancelToken, RGBImage
+from wanstack.engines.classic.text2video import SceneVideo, _falls, _spec, render_frames
+from wanstack.engines.requests import VideoRequest
 from wanstack.errors import TaskCanceled
 
 SIZE = (320, 180)

@@ -8,8 +8,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from wanstack.engines.cpu import soft_edges as mod
-from wanstack.engines.cpu.soft_edges import soft_edges
+from wanstack.engines import soft_edges as mod
+from wanstack.engines.soft_edges import soft_edges
 
 RGBA = npt.NDArray[np.uint8]
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.media import photo_array
 from wanstack.catalog.x_painting import STYLES
-from wanstack.engines.cpu.styles import STYLE_NAMES, apply_style
+from wanstack.engines.classic.styles import STYLE_NAMES, apply_style
 
 RENDERED = [s for s in STYLE_NAMES if s != "<auto>"]
 

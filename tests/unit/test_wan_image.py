@@ -6,14 +6,15 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from wanstack.engines.base import CancelToken, ImageGenRequest, ImageItem, RGBImage
-from wanstack.engines.cpu.wan_image import (
+from wanstack.engines.base import CancelToken, ImageItem, RGBImage
+from wanstack.engines.classic.image import (
     WanImage,
     find_grades,
     find_style,
     has_alpha,
     scene_prompt,
 )
+from wanstack.engines.requests import ImageGenRequest
 from wanstack.errors import TaskCanceled
 
 U8 = npt.NDArray[np.uint8]

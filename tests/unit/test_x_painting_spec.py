@@ -19,7 +19,7 @@ from wanstack.catalog.x_painting import (
     mask_region,
 )
 from wanstack.domain import Task, TaskStatus
-from wanstack.engines.base import InpaintRequest
+from wanstack.engines.requests import InpaintRequest
 from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
 
 BASE = "https://example.com/base.png"

@@ -20,7 +20,8 @@ from PIL import Image
 from wanstack.catalog.base import MediaLoader, Submission
 from wanstack.catalog.fields import Fields
 from wanstack.domain import Task
-from wanstack.engines.base import BackgroundRequest, EdgeElement, RGBAImage
+from wanstack.engines.base import RGBAImage
+from wanstack.engines.requests import BackgroundRequest, EdgeElement
 from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
 from wanstack.ident import new_seed
 from wanstack.media import decode_image

@@ -24,7 +24,8 @@ import numpy as np
 from wanstack.catalog.base import MediaLoader, Submission
 from wanstack.catalog.fields import Fields
 from wanstack.domain import Task
-from wanstack.engines.base import ImageGenRequest, RGBAImage
+from wanstack.engines.base import RGBAImage
+from wanstack.engines.requests import ImageGenRequest
 from wanstack.errors import InvalidParameter
 from wanstack.ident import new_seed
 from wanstack.media import decode_wan_image

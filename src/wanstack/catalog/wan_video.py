@@ -30,7 +30,8 @@ from PIL import Image
 from wanstack.catalog.base import MediaLoader, Submission
 from wanstack.catalog.fields import Fields
 from wanstack.domain import Task
-from wanstack.engines.base import AudioTrack, RGBImage, VideoRequest
+from wanstack.engines.base import RGBImage
+from wanstack.engines.requests import AudioTrack, VideoRequest
 from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
 from wanstack.ident import new_seed
 from wanstack.media import decode_wan_image

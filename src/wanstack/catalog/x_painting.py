@@ -21,7 +21,7 @@ from PIL import Image
 from wanstack.catalog.base import MediaLoader, Submission
 from wanstack.catalog.fields import Fields
 from wanstack.domain import Task
-from wanstack.engines.base import STYLES, InpaintRequest
+from wanstack.engines.requests import STYLES, InpaintRequest
 from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
 from wanstack.ident import new_seed
 from wanstack.media import decode_image

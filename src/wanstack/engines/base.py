@@ -5,7 +5,10 @@ worker process and kept resident (a GPU engine loads its weights in :meth:`Engin
 task). :meth:`Engine.run` is called in a worker thread with fully validated, decoded inputs and a
 :class:`CancelToken` it must check between steps, so cancelling a running task stops its work.
 
-Each model defines its own request type (e.g. :class:`InpaintRequest`); an engine serves one model.
+Each model's engines receive that model's request type (:mod:`wanstack.engines.requests`); an
+engine serves one model. The families (``classic``, ``diffusers``, ``fake``) are folders (or a
+module) beside this one and never import each other; what every family needs from the wire
+contract sits here and in ``requests``, ``framing``, ``titles`` and ``mp4``.
 """
 
 from __future__ import annotations
@@ -63,85 +66,6 @@ class ImageItem:
     text: str | None = None  #: wan2.6-image interleave mode: the text that comes before the image
 
 
-#: wanx-x-painting's ``parameters.style`` values (seed 003); ``<auto>`` is no style.
-STYLES = (
-    "<auto>",
-    "<3d cartoon>",
-    "<anime>",
-    "<oil painting>",
-    "<watercolor>",
-    "<sketch>",
-    "<chinese painting>",
-    "<flat illustration>",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class InpaintRequest:
-    """wanx-x-painting, validated: the image, the region to repaint, and what to paint."""
-
-    image: RGBImage  #: base image at its own resolution
-    mask: npt.NDArray[np.bool_]  #: True where the image is to be repainted; same H×W as ``image``
-    prompt: str  #: already truncated to the model's limit
-    style: str  #: one of the documented ``<…>`` styles
-    size: tuple[int, int]  #: output (width, height), one of the documented sizes
-    n: int  #: how many distinct results
-    seed: int  #: makes results reproducible
-
-
-@dataclass(frozen=True, slots=True)
-class EdgeElement:
-    """One ``reference_edge`` image: line art (RGBA, already at the base size) to be drawn as an
-    element of the scene in what its prompt asks for."""
-
-    image: RGBAImage
-    prompt: str  #: "" when no prompt was given for it
-    foreground: bool  #: foreground elements may cover the subject; background ones stay behind
-
-
-@dataclass(frozen=True, slots=True)
-class BackgroundRequest:
-    """wanx-background-generation-v2, validated: a product cutout and how to stage it."""
-
-    subject: RGBAImage  #: the product; output images have exactly its size
-    ref_image: RGBAImage | None  #: guide image (RGBA; transparent parts do not guide), any size
-    ref_prompt: str  #: truncated to the documented length; "" when absent
-    neg_prompt: str  #: concepts to avoid; "" when absent
-    edges: tuple[EdgeElement, ...]  #: background elements first, then foreground, each bottom→top
-    n: int
-    noise_level: int  #: 0 (faithful to ref_image) … 999 (loosely related)
-    ref_prompt_weight: float  #: 0 … 1, weight of the text when both guides are given
-    model_version: str  #: "v2" (fast) or "v3" (finer)
-    scene_type: str | None  #: GENERAL | ROOM | COSMETIC (deprecated presets)
-    title: str | None
-    sub_title: str | None
-    seed: int
-
-
-@dataclass(frozen=True, slots=True)
-class AudioTrack:
-    """An ``audio_url`` soundtrack, fetched and checked (wav or mp3, 3–30 s)."""
-
-    data: bytes  #: the file as downloaded
-    filename: str  #: a name with the right extension (``.wav`` / ``.mp3``), for demuxers
-    seconds: float  #: its length
-
-
-@dataclass(frozen=True, slots=True)
-class VideoRequest:
-    """wan2.6-t2v and wan2.6-i2v, validated: what to film and the exact output format."""
-
-    prompt: str  #: "" when absent (i2v); already checked against the length limit
-    negative_prompt: str  #: "" when absent
-    image: RGBImage | None  #: i2v: the first frame's source image (any size); t2v: None
-    size: tuple[int, int]  #: output (width, height); both even, exact
-    duration: int  #: seconds; the video has exactly ``duration * fps`` frames
-    fps: int
-    shot_type: str  #: "single" or "multi" (cuts between several framings)
-    audio: AudioTrack | None  #: muxed, trimmed or looped to ``duration``; None: no audio stream
-    seed: int
-
-
 @dataclass(slots=True)
 class VideoItem:
     """One output video: an MP4 (H.264, yuv420p, faststart) and what it holds."""
@@ -152,20 +76,6 @@ class VideoItem:
     frames: int
     fps: int
     has_audio: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ImageGenRequest:
-    """wan2.6-image, validated: text to image, or editing 1–4 input images."""
-
-    prompt: str  #: the one text item
-    negative_prompt: str  #: "" when absent
-    images: tuple[RGBAImage, ...]  #: input images in order (RGBA; opaque when the file had none)
-    size: tuple[int, int]  #: output (width, height)
-    n: int  #: images to make (edit / text-to-image mode)
-    interleave: bool  #: ``enable_interleave``: text and images alternate, up to ``max_images``
-    max_images: int
-    seed: int
 
 
 class Engine(Protocol, Generic[RequestT]):

@@ -25,7 +25,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from wanstack.engines.base import AudioTrack, CancelToken, RGBImage
+from wanstack.engines.base import CancelToken, RGBImage
+from wanstack.engines.requests import AudioTrack
 from wanstack.errors import UnsupportedFileFormat
 
 #: x264 constant rate factor: visually clean for camera moves on photos, ~2-6 Mbit/s at 720P.
@@ -54,13 +55,16 @@ def encode_mp4(
     frame_count: int,
     audio: AudioTrack | None,
     cancel: CancelToken | None = None,
+    preset: str = PRESET,
+    crf: int = CRF,
 ) -> bytes:
     """Encode ``frames`` (H×W×3 uint8 RGB, each exactly ``size`` = (width, height)) to MP4 bytes.
 
     Exactly ``frame_count`` frames are consumed and written; fewer raises :class:`ValueError`, and
     so does a frame of the wrong shape or type (extra frames are not read). ``audio`` is decoded,
     resampled to 48 kHz stereo AAC and trimmed or looped to ``frame_count / fps`` seconds.
-    ``cancel.check()`` runs before every frame.
+    ``cancel.check()`` runs before every frame. ``preset`` and ``crf`` are x264's speed and
+    quality (the fake engines trade quality for speed).
     """
     width, height = size
     if width <= 0 or height <= 0 or width % 2 or height % 2:
@@ -77,7 +81,7 @@ def encode_mp4(
     with av.open(buffer, "w", format="mp4") as container:
         video = container.add_stream("libx264", rate=fps)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
-        video.options = {"crf": str(CRF), "preset": PRESET, "x264-params": X264_PARAMS}
+        video.options = {"crf": str(crf), "preset": preset, "x264-params": X264_PARAMS}
         video.codec_context.thread_count = THREADS
         # OpenCV's RGB->I420 is BT.601 limited range; say so, or players assume BT.709 for HD.
         video.codec_context.color_range = 1  # MPEG (limited)

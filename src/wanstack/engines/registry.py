@@ -17,18 +17,18 @@ from wanstack.errors import InternalError
 DEFAULT_IMPLEMENTATION = "classic"
 
 ENGINES: dict[tuple[str, str], str] = {
-    ("wanx-x-painting", "classic"): "wanstack.engines.cpu.classic_inpaint:ClassicInpaint",
-    ("wanx-x-painting", "fake"): "wanstack.testing:FakeInpaint",
+    ("wanx-x-painting", "classic"): "wanstack.engines.classic.inpaint:ClassicInpaint",
+    ("wanx-x-painting", "fake"): "wanstack.engines.fake:FakeInpaint",
     ("wanx-background-generation-v2", "classic"): (
-        "wanstack.engines.cpu.classic_background:ClassicBackground"
+        "wanstack.engines.classic.background:ClassicBackground"
     ),
-    ("wanx-background-generation-v2", "fake"): "wanstack.testing:FakeBackground",
-    ("wan2.6-t2v", "classic"): "wanstack.engines.cpu.scene_video:SceneVideo",
-    ("wan2.6-t2v", "fake"): "wanstack.testing:FakeVideo",
-    ("wan2.6-i2v", "classic"): "wanstack.engines.cpu.camera_video:CameraVideo",
-    ("wan2.6-i2v", "fake"): "wanstack.testing:FakeVideo",
-    ("wan2.6-image", "classic"): "wanstack.engines.cpu.wan_image:WanImage",
-    ("wan2.6-image", "fake"): "wanstack.testing:FakeWanImage",
+    ("wanx-background-generation-v2", "fake"): "wanstack.engines.fake:FakeBackground",
+    ("wan2.6-t2v", "classic"): "wanstack.engines.classic.text2video:SceneVideo",
+    ("wan2.6-t2v", "fake"): "wanstack.engines.fake:FakeVideo",
+    ("wan2.6-i2v", "classic"): "wanstack.engines.classic.image2video:CameraVideo",
+    ("wan2.6-i2v", "fake"): "wanstack.engines.fake:FakeVideo",
+    ("wan2.6-image", "classic"): "wanstack.engines.classic.image:WanImage",
+    ("wan2.6-image", "fake"): "wanstack.engines.fake:FakeWanImage",
 }
 
 

@@ -18,8 +18,9 @@ import numpy as np
 from wanstack.catalog.registry import spec_of
 from wanstack.catalog.wan_video import short_side_class
 from wanstack.domain import Outcome, Task, TaskStatus
-from wanstack.engines.base import CancelToken, ImageGenRequest, ImageItem, VideoItem, VideoRequest
+from wanstack.engines.base import CancelToken, ImageItem, VideoItem
 from wanstack.engines.registry import EngineProvider
+from wanstack.engines.requests import ImageGenRequest, VideoRequest
 from wanstack.errors import FileDownloadFailed, TaskCanceled, TaskError
 from wanstack.fetch import Fetcher, FetchError, FetchLimits
 from wanstack.storage.base import Storage

@@ -2,7 +2,7 @@
 
 A classical engine cannot draw what ``prompt`` describes; it does the closest honest thing: it
 fills the masked region plausibly from its surroundings and ignores ``prompt``. ``style`` is
-rendered on the whole result by :mod:`wanstack.engines.cpu.styles` (``<auto>``: none).
+rendered on the whole result by :mod:`wanstack.engines.classic.styles` (``<auto>``: none).
 
 The pipeline, per task:
 
@@ -17,7 +17,7 @@ The pipeline, per task:
    are the fitted base, bit for bit.
 3. Holes thicker than strokes (95 % of hole pixels within ``THIN_PX`` of the edge) are completed
    together with their feather ring by multi-scale PatchMatch
-   (:mod:`wanstack.engines.cpu.patchmatch`), seeded with ``seed + index``, so ``n`` results
+   (:mod:`wanstack.engines.classic.patchmatch`), seeded with ``seed + index``, so ``n`` results
    differ and a seed reproduces them; holes of more than ``PM_BUDGET`` pixels are completed at a
    reduced resolution and upscaled. The patch fill's broad shading is then averaged with a
    Navier–Stokes fill's (:func:`_steady_lows`). Thin strokes get a diffusion fill: index 0 =
@@ -36,9 +36,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from wanstack.engines.base import CancelToken, ImageItem, InpaintRequest, RGBImage
-from wanstack.engines.cpu import patchmatch
-from wanstack.engines.cpu.styles import apply_style
+from wanstack.engines.base import CancelToken, ImageItem, RGBImage
+from wanstack.engines.classic import patchmatch
+from wanstack.engines.classic.styles import apply_style
+from wanstack.engines.requests import InpaintRequest
 
 Mask = npt.NDArray[np.bool_]
 FloatImage = npt.NDArray[np.float32]

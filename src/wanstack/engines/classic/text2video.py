@@ -35,9 +35,10 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from wanstack.engines.base import CancelToken, RGBImage, VideoItem, VideoRequest
-from wanstack.engines.cpu.scene_render import render_scene
-from wanstack.engines.cpu.scene_vocab import BY_NAME, SceneSpec, parse_prompt
+from wanstack.engines.base import CancelToken, RGBImage, VideoItem
+from wanstack.engines.classic.scene_render import render_scene
+from wanstack.engines.classic.scene_vocab import BY_NAME, SceneSpec, parse_prompt
+from wanstack.engines.requests import VideoRequest
 
 F32 = npt.NDArray[np.float32]
 Mat = npt.NDArray[np.float64]  #: 3×3 affine matrix (homogeneous)

@@ -27,8 +27,9 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from wanstack.engines.base import CancelToken, RGBImage, VideoItem, VideoRequest
+from wanstack.engines.base import CancelToken, RGBImage, VideoItem
 from wanstack.engines.mp4 import encode_mp4
+from wanstack.engines.requests import VideoRequest
 from wanstack.errors import MediaInvalid
 
 Float = npt.NDArray[np.float32]

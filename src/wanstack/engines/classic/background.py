@@ -1,9 +1,9 @@
 """Classic background generation for wanx-background-generation-v2 (CPU, no model weights).
 
 A seller's RGBA product cutout is staged in a procedurally rendered scene
-(:mod:`wanstack.engines.cpu.scene_render`, driven by the prompt vocabulary of
-:mod:`wanstack.engines.cpu.scene_vocab`), guided by a reference image when one is given, with the
-shadows and reflection that make a product sit in it. The product never moves and every pixel
+(:mod:`wanstack.engines.classic.scene_render`, driven by the prompt vocabulary of
+:mod:`wanstack.engines.classic.scene_vocab`), guided by a reference image when one is given, with
+the shadows and reflection that make a product sit in it. The product never moves and every pixel
 with alpha 255 comes out exactly as it came in; soft edges are composited with straight alpha over
 the new scene, so no fringe of the old background survives.
 
@@ -19,17 +19,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from wanstack.engines.base import (
-    BackgroundRequest,
-    CancelToken,
-    EdgeElement,
-    ImageItem,
-    RGBAImage,
-    RGBImage,
-)
-from wanstack.engines.cpu.poster import design_title, render_layers
-from wanstack.engines.cpu.scene_render import Footprint, render_scene
-from wanstack.engines.cpu.scene_vocab import parse_prompt
+from wanstack.engines.base import CancelToken, ImageItem, RGBAImage, RGBImage
+from wanstack.engines.classic.scene_render import Footprint, render_scene
+from wanstack.engines.classic.scene_vocab import parse_prompt
+from wanstack.engines.requests import BackgroundRequest, EdgeElement
+from wanstack.engines.titles import design_title, render_layers
 
 Float = npt.NDArray[np.float32]
 

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from wanstack.engines.base import STYLES
+from wanstack.engines.requests import STYLES
 
 RGB = npt.NDArray[np.uint8]
 F32 = npt.NDArray[np.float32]

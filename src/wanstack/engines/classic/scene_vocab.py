@@ -2,7 +2,7 @@
 
 Every concept a prompt can name is one :class:`Concept` row in :data:`CONCEPTS`: a name, a kind,
 its Chinese and English trigger words, and the parameters the renderer reads. Adding a concept is
-adding a row; the renderer (:mod:`wanstack.engines.cpu.scene_render`) only knows *styles* (a
+adding a row; the renderer (:mod:`wanstack.engines.classic.scene_render`) only knows *styles* (a
 material pattern, a terrain style, an element shape), so a new row that reuses an existing style
 needs no code at all.
 

@@ -1,12 +1,12 @@
 """Classic wan2.6-image (CPU, no model weights): text to image, image editing, interleaved stories.
 
 **Text to image** (no input image): the prompt's scene is drawn by the procedural scene renderer
-of background generation (:mod:`~wanstack.engines.cpu.scene_render`, driven by the vocabulary of
-:mod:`~wanstack.engines.cpu.scene_vocab`) at exactly ``size``; result ``i`` uses seed
+of background generation (:mod:`~wanstack.engines.classic.scene_render`, driven by the vocabulary of
+:mod:`~wanstack.engines.classic.scene_vocab`) at exactly ``size``; result ``i`` uses seed
 ``seed + i``. A style word in the prompt (水彩/watercolor, 油画/oil painting, 素描/sketch,
 国画/水墨/ink wash, 动漫/anime, 3D卡通/3d cartoon, 扁平插画/flat illustration) renders the scene
-in that x-painting style (:func:`~wanstack.engines.cpu.styles.apply_style`); 黑白/black and white,
-复古/vintage and 高对比/high contrast grade it.
+in that x-painting style (:func:`~wanstack.engines.classic.styles.apply_style`); 黑白/black and
+white, 复古/vintage and 高对比/high contrast grade it.
 
 **Editing** (1–4 input images) does what classical tools can, chosen from the prompt's words
 (Chinese or English), in this order:
@@ -50,18 +50,12 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from wanstack.engines.base import (
-    BackgroundRequest,
-    CancelToken,
-    ImageGenRequest,
-    ImageItem,
-    RGBAImage,
-    RGBImage,
-)
-from wanstack.engines.cpu.classic_background import ClassicBackground, stage_subject, wide_blur
-from wanstack.engines.cpu.scene_render import render_scene
-from wanstack.engines.cpu.scene_vocab import parse_prompt
-from wanstack.engines.cpu.styles import apply_style
+from wanstack.engines.base import CancelToken, ImageItem, RGBAImage, RGBImage
+from wanstack.engines.classic.background import ClassicBackground, stage_subject, wide_blur
+from wanstack.engines.classic.scene_render import render_scene
+from wanstack.engines.classic.scene_vocab import parse_prompt
+from wanstack.engines.classic.styles import apply_style
+from wanstack.engines.requests import BackgroundRequest, ImageGenRequest
 
 Float = npt.NDArray[np.float32]
 

@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from wanstack.engines.cpu.scene_vocab import RGB, SceneSpec, terrain_params
+from wanstack.engines.classic.scene_vocab import RGB, SceneSpec, terrain_params
 
 F32 = npt.NDArray[Any]  #: float32 arrays (typed loosely: numpy arithmetic widens dtypes)
 RGBImage = npt.NDArray[np.uint8]
@@ -1239,7 +1239,7 @@ def _pebbles(ctx: _Ctx, pl: _Plane, base: F32) -> F32:
 
 
 def _accent(spec: SceneSpec) -> RGB:
-    from wanstack.engines.cpu.scene_vocab import BY_NAME
+    from wanstack.engines.classic.scene_vocab import BY_NAME
 
     for n in spec.concepts:
         acc = BY_NAME[n].params.get("accent")

@@ -1,0 +1,103 @@
+"""What each model's engines receive: one request type per DashScope model, validated and decoded
+by the model's catalog module (:mod:`wanstack.catalog`), the same for every engine family."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from wanstack.engines.base import RGBAImage, RGBImage
+
+#: wanx-x-painting's ``parameters.style`` values (seed 003); ``<auto>`` is no style.
+STYLES = (
+    "<auto>",
+    "<3d cartoon>",
+    "<anime>",
+    "<oil painting>",
+    "<watercolor>",
+    "<sketch>",
+    "<chinese painting>",
+    "<flat illustration>",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InpaintRequest:
+    """wanx-x-painting, validated: the image, the region to repaint, and what to paint."""
+
+    image: RGBImage  #: base image at its own resolution
+    mask: npt.NDArray[np.bool_]  #: True where the image is to be repainted; same H×W as ``image``
+    prompt: str  #: already truncated to the model's limit
+    style: str  #: one of the documented ``<…>`` styles
+    size: tuple[int, int]  #: output (width, height), one of the documented sizes
+    n: int  #: how many distinct results
+    seed: int  #: makes results reproducible
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeElement:
+    """One ``reference_edge`` image: line art (RGBA, already at the base size) to be drawn as an
+    element of the scene in what its prompt asks for."""
+
+    image: RGBAImage
+    prompt: str  #: "" when no prompt was given for it
+    foreground: bool  #: foreground elements may cover the subject; background ones stay behind
+
+
+@dataclass(frozen=True, slots=True)
+class BackgroundRequest:
+    """wanx-background-generation-v2, validated: a product cutout and how to stage it."""
+
+    subject: RGBAImage  #: the product; output images have exactly its size
+    ref_image: RGBAImage | None  #: guide image (RGBA; transparent parts do not guide), any size
+    ref_prompt: str  #: truncated to the documented length; "" when absent
+    neg_prompt: str  #: concepts to avoid; "" when absent
+    edges: tuple[EdgeElement, ...]  #: background elements first, then foreground, each bottom→top
+    n: int
+    noise_level: int  #: 0 (faithful to ref_image) … 999 (loosely related)
+    ref_prompt_weight: float  #: 0 … 1, weight of the text when both guides are given
+    model_version: str  #: "v2" (fast) or "v3" (finer)
+    scene_type: str | None  #: GENERAL | ROOM | COSMETIC (deprecated presets)
+    title: str | None
+    sub_title: str | None
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class AudioTrack:
+    """An ``audio_url`` soundtrack, fetched and checked (wav or mp3, 3–30 s)."""
+
+    data: bytes  #: the file as downloaded
+    filename: str  #: a name with the right extension (``.wav`` / ``.mp3``), for demuxers
+    seconds: float  #: its length
+
+
+@dataclass(frozen=True, slots=True)
+class VideoRequest:
+    """wan2.6-t2v and wan2.6-i2v, validated: what to film and the exact output format."""
+
+    prompt: str  #: "" when absent (i2v); already checked against the length limit
+    negative_prompt: str  #: "" when absent
+    image: RGBImage | None  #: i2v: the first frame's source image (any size); t2v: None
+    size: tuple[int, int]  #: output (width, height); both even, exact
+    duration: int  #: seconds; the video has exactly ``duration * fps`` frames
+    fps: int
+    shot_type: str  #: "single" or "multi" (cuts between several framings)
+    audio: AudioTrack | None  #: muxed, trimmed or looped to ``duration``; None: no audio stream
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImageGenRequest:
+    """wan2.6-image, validated: text to image, or editing 1–4 input images."""
+
+    prompt: str  #: the one text item
+    negative_prompt: str  #: "" when absent
+    images: tuple[RGBAImage, ...]  #: input images in order (RGBA; opaque when the file had none)
+    size: tuple[int, int]  #: output (width, height)
+    n: int  #: images to make (edit / text-to-image mode)
+    interleave: bool  #: ``enable_interleave``: text and images alternate, up to ``max_images``
+    max_images: int
+    seed: int
