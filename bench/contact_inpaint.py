@@ -18,7 +18,8 @@ import cv2
 import numpy as np
 
 from wanstack.engines.base import CancelToken
-from wanstack.engines.classic.inpaint import ClassicInpaint, fit_to_size
+from wanstack.engines.classic.inpaint import ClassicInpaint
+from wanstack.engines.framing import cover_mask as fit_to_size
 from wanstack.engines.requests import InpaintRequest
 
 OUT = Path(__file__).parent / "results" / "inpaint_contact.png"

@@ -17,8 +17,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from wanstack.engines import titles as poster
-from wanstack.engines.classic.scene_render import render_scene
-from wanstack.engines.classic.scene_vocab import parse_prompt
+from wanstack.engines.classic.scene import parse_prompt, render_scene
 
 PROMPTS = [
     "山脉和晚霞",

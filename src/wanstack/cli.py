@@ -16,9 +16,12 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
+
 from wanstack import __version__, logcontext
 from wanstack.config import Settings
 from wanstack.container import Container
+from wanstack.errors import ConfigError
 
 log = logging.getLogger("wanstack")
 
@@ -77,7 +80,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "edges":  # a pure image tool: no settings, container or database
         sys.exit(_edges(args.subject, args.output, args.detail))
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"wanstack: invalid settings:\n{exc}", file=sys.stderr)
+        sys.exit(2)
     logcontext.configure(settings.log_level, settings.log_json)
     try:
         if args.command == "serve":
@@ -93,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             print("database is up to date", file=sys.stderr)
     except KeyboardInterrupt:
         pass
+    except ConfigError as exc:
+        print(f"wanstack: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int | None) -> None:

@@ -79,6 +79,8 @@ class Container:
         migrate: bool = True,
     ) -> Container:
         """Build everything (and bring the schema up to date unless ``migrate`` is False)."""
+        engines = EngineProvider(settings.engines, settings.engine_options)
+        engines.check()  # a misconfiguration is refused before anything else happens
         url = settings.resolved_database_url()
         if migrate:
             upgrade(url)
@@ -127,7 +129,7 @@ class Container:
             uploads=uploads,
             limiter=limiter,
             fetcher=fetcher or Fetcher(allow_private=settings.allow_private_urls),
-            engines=EngineProvider(settings.engines, settings.engine_options),
+            engines=engines,
             direct=direct,
         )
 

@@ -28,6 +28,7 @@ was rejected at once or failed later::
         ├── UnsupportedFileFormat    BadRequest.UnsupportedFileFormat
         └── MediaInvalid             InvalidParameter (wrong resolution, size, mask, …)
     TaskCanceled                     (inside a running task: stop, discard the work)
+    ConfigError                      (a setting is wrong: the process refuses to start)
 
 Third-party errors are wrapped with ``raise … from exc`` so the cause stays in logs.
 """
@@ -219,3 +220,8 @@ class MediaInvalid(TaskError):
 
 class TaskCanceled(WanstackError):
     """Raised inside a running task when it was cancelled; the worker discards its work."""
+
+
+class ConfigError(WanstackError):
+    """A setting is wrong; raised at start, naming the setting, so the process refuses to run
+    rather than failing every task later."""

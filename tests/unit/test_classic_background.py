@@ -12,13 +12,9 @@ import numpy.typing as npt
 import pytest
 
 from wanstack.engines.base import CancelToken, TaskCanceled
-from wanstack.engines.classic.background import (
-    SCENE_PRESETS,
-    ClassicBackground,
-    footprint_of,
-    reference_guidance,
-)
-from wanstack.engines.classic.scene_vocab import parse_prompt
+from wanstack.engines.classic.background import ClassicBackground
+from wanstack.engines.classic.scene import parse_prompt
+from wanstack.engines.classic.staging import SCENE_PRESETS, footprint_of, reference_guidance
 from wanstack.engines.requests import BackgroundRequest, EdgeElement
 from wanstack.engines.titles import render_layers
 

@@ -10,11 +10,8 @@ import numpy.typing as npt
 import pytest
 
 from wanstack.engines.base import CancelToken
-from wanstack.engines.classic.inpaint import (
-    FEATHER_PX,
-    ClassicInpaint,
-    fit_to_size,
-)
+from wanstack.engines.classic.inpaint import FEATHER_PX, ClassicInpaint
+from wanstack.engines.framing import cover_mask as fit_to_size
 from wanstack.engines.requests import InpaintRequest
 from wanstack.errors import TaskCanceled
 

@@ -8,14 +8,16 @@ import cv2
 import numpy as np
 import pytest
 
-from wanstack.engines.classic.scene_render import Footprint, Scene, render_scene
-from wanstack.engines.classic.scene_vocab import (
+from wanstack.engines.classic.scene import (
     BY_NAME,
     CONCEPTS,
     KINDS,
+    Footprint,
+    Scene,
     SceneSpec,
     concept_counts,
     parse_prompt,
+    render_scene,
 )
 
 SEED_PROMPTS = {

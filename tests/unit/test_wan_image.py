@@ -7,13 +7,8 @@ import numpy.typing as npt
 import pytest
 
 from wanstack.engines.base import CancelToken, ImageItem, RGBImage
-from wanstack.engines.classic.image import (
-    WanImage,
-    find_grades,
-    find_style,
-    has_alpha,
-    scene_prompt,
-)
+from wanstack.engines.classic.grades import find_grades, find_style, scene_prompt
+from wanstack.engines.classic.image import WanImage, has_alpha
 from wanstack.engines.requests import ImageGenRequest
 from wanstack.errors import TaskCanceled
 

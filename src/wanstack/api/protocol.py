@@ -1,8 +1,10 @@
 """DashScope wire shapes, in the vendor's field order (contract §5, seeds 001/003).
 
-Internal names stay inside; only this module knows ``task_status``, ``submit_time``,
-``task_metrics`` and friends. Stored outputs hold storage keys; URLs are signed here, per request,
-so they are absolute for whatever host the client used.
+Only this module knows the envelope's ``task_status``, ``submit_time`` and friends. What a task
+produced is stored by its model's spec in DashScope's own field names (``results``,
+``video_url``, ``choices``, ``text_results``, ``task_metrics``, …, see
+:mod:`wanstack.catalog.base`), with storage keys where files are: this module signs them per
+request, so URLs are absolute for whatever host the client used, and knows no model.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from wanstack.catalog.wan_video import VIDEO_MODELS
+from wanstack.catalog import running_output
 from wanstack.clock import format_timestamp
 from wanstack.domain import Task, TaskStatus, TaskSummary
 
@@ -53,29 +55,9 @@ def task_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
         output["scheduled_time"] = format_timestamp(task.scheduled_at)
     if task.status.is_final and task.finished_at is not None:
         output["end_time"] = format_timestamp(task.finished_at)
-    stored = task.output or {}
-    if "results" in stored:
-        output["results"] = [
-            {"url": url_for(item["key"], task.expires_at)} if "key" in item else dict(item)
-            for item in stored["results"]
-        ]
-    if "video" in stored:  # wan2.6-t2v / i2v
-        output["video_url"] = url_for(stored["video"]["key"], task.expires_at)
-        output["orig_prompt"] = stored.get("orig_prompt", "")
-    if "choices" in stored:  # wan2.6-image as a task: the sync answer's choices
-        output["choices"] = choices(stored["choices"], task.expires_at, url_for)
-        output["finished"] = bool(stored.get("finished", True))
-    if "text_results" in stored:
-        text = stored["text_results"]
-        output["text_results"] = {
-            "urls": [{"url": url_for(item["key"], task.expires_at)} for item in text["urls"]],
-            "params": text["params"],
-        }
-    if task.status is TaskStatus.RUNNING and task.model not in VIDEO_MODELS:
-        total = int(task.parameters.get("n", 1))
-        output["task_metrics"] = {"TOTAL": total, "SUCCEEDED": 0, "FAILED": 0}
-    if "task_metrics" in stored:
-        output["task_metrics"] = stored["task_metrics"]
+    if task.status is TaskStatus.RUNNING:
+        output.update(running_output(task.model, task.parameters))
+    output.update(signed(task.output or {}, task.expires_at, url_for))
     if task.code:
         output["code"] = task.code
         output["message"] = task.message or ""
@@ -87,24 +69,19 @@ def task_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
     return body
 
 
-def choices(stored: list[dict[str, Any]], expires_at: int, url_for: UrlFor) -> list[dict[str, Any]]:
-    """Stored ``choices`` with every ``image_key`` turned into a signed ``image`` URL."""
-    out = []
-    for choice in stored:
-        message = choice["message"]
-        content = [
-            {"type": "image", "image": url_for(item["image_key"], expires_at)}
-            if "image_key" in item
-            else dict(item)
-            for item in message["content"]
-        ]
-        out.append(
-            {
-                "finish_reason": choice.get("finish_reason", "stop"),
-                "message": {"role": message.get("role", "assistant"), "content": content},
-            }
-        )
-    return out
+def signed(value: Any, expires_at: int, url_for: UrlFor) -> Any:
+    """A stored output with its file references signed: ``{"key": k}`` (an item shaped
+    ``{"url": …}``) and ``{"$file": k}`` (a URL field such as ``video_url``)."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            if "key" in value:
+                return {"url": url_for(value["key"], expires_at)}
+            if "$file" in value:
+                return url_for(value["$file"], expires_at)
+        return {k: signed(v, expires_at, url_for) for k, v in value.items()}
+    if isinstance(value, list):
+        return [signed(v, expires_at, url_for) for v in value]
+    return value
 
 
 def generation_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
@@ -113,7 +90,7 @@ def generation_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, A
     stored = task.output or {}
     return {
         "output": {
-            "choices": choices(stored.get("choices", []), task.expires_at, url_for),
+            "choices": signed(stored.get("choices", []), task.expires_at, url_for),
             "finished": True,
         },
         "usage": task.usage or {},

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from wanstack.catalog.base import MediaLoader, Submission
+from wanstack.catalog.base import MediaLoader, StoredItem, Submission
 from wanstack.catalog.fields import Fields
-from wanstack.domain import Task
+from wanstack.catalog.outputs import image_outcome, pending_metrics
+from wanstack.domain import Outcome, Task
 from wanstack.engines.base import RGBAImage
 from wanstack.engines.requests import BackgroundRequest, EdgeElement
 from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
@@ -130,6 +132,13 @@ class BackgroundGeneration:
         data = dict(zip((f for f, _ in refs), blobs, strict=True))
         # 2.-4. Decoding and resizing are CPU work: a worker thread, never the event loop.
         return await asyncio.to_thread(_request, task, data)
+
+    def outcome(self, request: BackgroundRequest, items: Sequence[StoredItem]) -> Outcome:
+        """``results`` (+ seed 002's ``text_results`` for titled results)."""
+        return image_outcome(items)
+
+    def running_output(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        return pending_metrics(parameters)
 
 
 def _request(task: Task, data: dict[str, bytes]) -> BackgroundRequest:

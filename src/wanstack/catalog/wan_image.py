@@ -17,13 +17,15 @@ from __future__ import annotations
 import asyncio
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from wanstack.catalog.base import MediaLoader, Submission
+from wanstack.catalog.base import MediaLoader, StoredItem, Submission, file_ref
 from wanstack.catalog.fields import Fields
-from wanstack.domain import Task
+from wanstack.catalog.outputs import image_outcome, pending_metrics
+from wanstack.domain import Outcome, Task
 from wanstack.engines.base import RGBAImage
 from wanstack.engines.requests import ImageGenRequest
 from wanstack.errors import InvalidParameter
@@ -140,6 +142,37 @@ class WanImage:
             max_images=params["max_images"],
             seed=params["seed"],
         )
+
+    def outcome(self, request: ImageGenRequest, items: Sequence[StoredItem]) -> Outcome:
+        """``results`` and, as the sync answer gives them, ``choices`` (one assistant message:
+        every image in order, each after its text in interleave mode) and ``finished``; usage
+        with the size and (zero) token counts."""
+        outcome = image_outcome(items)
+        if outcome.usage is None:  # nothing succeeded
+            return outcome
+        content: list[dict[str, Any]] = []
+        for item in items:
+            if item.key is None:
+                continue
+            if item.text:
+                content.append({"type": "text", "text": item.text})
+            content.append({"type": "image", "image": file_ref(item.key)})
+        outcome.output["choices"] = [
+            {"finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+        ]
+        outcome.output["finished"] = True
+        width, height = request.size
+        outcome.usage = {
+            "image_count": outcome.usage["image_count"],
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "size": f"{width}*{height}",
+            "total_tokens": 0,
+        }
+        return outcome
+
+    def running_output(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        return pending_metrics(parameters)
 
 
 def checked_image(data: bytes, index: int) -> RGBAImage:

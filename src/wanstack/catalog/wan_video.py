@@ -20,21 +20,25 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import av
 import numpy as np
 from PIL import Image
 
-from wanstack.catalog.base import MediaLoader, Submission
+from wanstack.catalog.base import MediaLoader, StoredItem, Submission, file_ref
 from wanstack.catalog.fields import Fields
-from wanstack.domain import Task
+from wanstack.domain import Outcome, Task, TaskStatus
 from wanstack.engines.base import RGBImage
 from wanstack.engines.requests import AudioTrack, VideoRequest
-from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
+from wanstack.errors import InvalidParameter, MediaInvalid, TaskError, UnsupportedFileFormat
 from wanstack.ident import new_seed
 from wanstack.media import decode_wan_image
+
+log = logging.getLogger(__name__)
 
 T2V = "wan2.6-t2v"
 I2V = "wan2.6-i2v"
@@ -127,6 +131,40 @@ class _WanVideo:
             return None
         data = await load("input.audio_url", url, AUDIO_BYTES)
         return await asyncio.to_thread(probe_audio, data)
+
+    def outcome(self, request: VideoRequest, items: Sequence[StoredItem]) -> Outcome:
+        """``video_url`` and ``orig_prompt``, and DashScope's video usage (t2v also reports the
+        size it was asked for)."""
+        videos = [item for item in items if item.key is not None and item.video is not None]
+        if not videos:
+            log.error("%s: the engine returned no video", self.model)
+            error = TaskError()
+            return Outcome(
+                status=TaskStatus.FAILED,
+                output={"task_metrics": {"TOTAL": 1, "SUCCEEDED": 0, "FAILED": 1}},
+                code=error.code,
+                message=error.message,
+            )
+        video, key = videos[0].video, videos[0].key
+        assert video is not None and key is not None
+        seconds = request.duration
+        usage: dict[str, Any] = {"duration": seconds}
+        if request.image is None:
+            usage["size"] = f"{video.width}*{video.height}"
+        usage.update(
+            input_video_duration=0,
+            output_video_duration=seconds,
+            video_count=1,
+            SR=short_side_class(video.width, video.height),
+        )
+        return Outcome(
+            status=TaskStatus.SUCCEEDED,
+            output={"video_url": file_ref(key), "orig_prompt": request.prompt},
+            usage=usage,
+        )
+
+    def running_output(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        return {}  # a video task shows no task_metrics
 
     @staticmethod
     def _request(

@@ -11,6 +11,7 @@ extension ``seed``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 import cv2
@@ -18,9 +19,10 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from wanstack.catalog.base import MediaLoader, Submission
+from wanstack.catalog.base import MediaLoader, StoredItem, Submission
 from wanstack.catalog.fields import Fields
-from wanstack.domain import Task
+from wanstack.catalog.outputs import image_outcome, pending_metrics
+from wanstack.domain import Outcome, Task
 from wanstack.engines.requests import STYLES, InpaintRequest
 from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
 from wanstack.ident import new_seed
@@ -95,6 +97,12 @@ class XPainting:
             n=params["n"],
             seed=params["seed"],
         )
+
+    def outcome(self, request: InpaintRequest, items: Sequence[StoredItem]) -> Outcome:
+        return image_outcome(items)
+
+    def running_output(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        return pending_metrics(parameters)
 
 
 def _pixels(

@@ -1,8 +1,15 @@
 """Which engine implementations exist for which model, imported lazily.
 
-The keys are the DashScope ``model`` string and the implementation name a deployment picks with
-``WANSTACK_ENGINES``. Values are ``"module:Class"`` strings so that a CPU-only install never
-imports torch: a GPU engine's module is imported only when configured.
+The keys are the DashScope ``model`` string and the implementation (family) name a deployment
+picks with ``WANSTACK_ENGINES``: the folder or module under ``wanstack.engines`` of that name.
+Values are ``"module:Class"`` strings so that a CPU-only install never imports torch: a GPU
+engine's module is imported only when configured.
+
+Options (``WANSTACK_ENGINE_OPTIONS``) are given per DashScope model, so two models served by the
+same family can load different weights: ``{"wanx-x-painting": {"weights": "/models/flux-fill"}}``.
+A key naming a family instead (``{"fake": {"delay": 3}}``) sets defaults for every model that
+family serves; a model's own options win. Unknown models, families or keys are refused when the
+process starts (:meth:`EngineProvider.check`), by setting name.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import threading
 from typing import Any
 
 from wanstack.engines.base import Engine
-from wanstack.errors import InternalError
+from wanstack.errors import ConfigError, InternalError
 
 DEFAULT_IMPLEMENTATION = "classic"
 
@@ -37,6 +44,16 @@ def available(model: str) -> list[str]:
     return sorted(impl for (m, impl) in ENGINES if m == model)
 
 
+def models() -> list[str]:
+    """Every model some engine serves."""
+    return sorted({m for m, _ in ENGINES})
+
+
+def families() -> list[str]:
+    """Every implementation name."""
+    return sorted({impl for _, impl in ENGINES})
+
+
 class EngineProvider:
     """Builds each configured engine once per process and keeps it resident."""
 
@@ -52,6 +69,35 @@ class EngineProvider:
 
     def implementation(self, model: str) -> str:
         return self._choices.get(model, DEFAULT_IMPLEMENTATION)
+
+    def options(self, model: str) -> dict[str, object]:
+        """The options ``model``'s engine is built with: its family's defaults, then its own."""
+        return {**self._options.get(self.implementation(model), {}), **self._options.get(model, {})}
+
+    def check(self) -> None:
+        """Refuse a configuration naming an unknown model or family (raises
+        :class:`ConfigError` naming the setting), before any task is claimed."""
+        known = models()
+        for model, impl in self._choices.items():
+            if model not in known:
+                raise ConfigError(
+                    f"WANSTACK_ENGINES names an unknown model {model!r}; models: {known}"
+                )
+            if (model, impl) not in ENGINES:
+                raise ConfigError(
+                    f"WANSTACK_ENGINES: no engine {impl!r} for {model!r}; "
+                    f"available: {available(model)}"
+                )
+        for key, value in self._options.items():
+            if key not in known and key not in families():
+                raise ConfigError(
+                    f"WANSTACK_ENGINE_OPTIONS has a key {key!r} that is neither a model "
+                    f"({known}) nor an engine family ({families()})"
+                )
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"WANSTACK_ENGINE_OPTIONS[{key!r}] must be a JSON object of options"
+                )
 
     def get(self, model: str) -> Engine[Any]:
         """The loaded engine serving ``model``; loads it on first use (thread-safe)."""
@@ -72,5 +118,5 @@ class EngineProvider:
             )
         module_name, _, class_name = target.partition(":")
         cls = getattr(importlib.import_module(module_name), class_name)
-        engine: Engine[Any] = cls(**self._options.get(impl, {}))
+        engine: Engine[Any] = cls(**self.options(model))
         return engine

@@ -1,4 +1,5 @@
-"""Running one task: fetch and check media, call the engine, store results, shape the output.
+"""Running one task: fetch and check media, call the engine, store its files, let the model's spec
+shape the output (the worker knows no model: :meth:`wanstack.catalog.base.ModelSpec.outcome`).
 
 Errors map to the same DashScope codes the API uses: a :class:`TaskError` (bad media, refused
 URL) fails the task with its code and message; anything unexpected fails it as
@@ -15,12 +16,12 @@ from typing import Any
 import cv2
 import numpy as np
 
+from wanstack.catalog.base import StoredItem
+from wanstack.catalog.outputs import failure
 from wanstack.catalog.registry import spec_of
-from wanstack.catalog.wan_video import short_side_class
-from wanstack.domain import Outcome, Task, TaskStatus
+from wanstack.domain import Outcome, Task
 from wanstack.engines.base import CancelToken, ImageItem, VideoItem
 from wanstack.engines.registry import EngineProvider
-from wanstack.engines.requests import ImageGenRequest, VideoRequest
 from wanstack.errors import FileDownloadFailed, TaskCanceled, TaskError
 from wanstack.fetch import Fetcher, FetchError, FetchLimits
 from wanstack.storage.base import Storage
@@ -77,15 +78,25 @@ class Executor:
         await self._storage.put(key, data, "image/png")
         return key
 
-    async def _store_video(self, task: Task, mp4: bytes) -> str:
-        key = f"{result_prefix(task.id, task.attempts)}{uuid.uuid4().hex}.mp4"
-        await self._storage.put(key, mp4, "video/mp4")
-        return key
+    async def _store_item(self, task: Task, item: ImageItem | VideoItem) -> StoredItem:
+        """Write an engine output's file(s) to storage; the spec shapes the output from keys."""
+        if isinstance(item, VideoItem):
+            key = f"{result_prefix(task.id, task.attempts)}{uuid.uuid4().hex}.mp4"
+            await self._storage.put(key, item.mp4, "video/mp4")
+            return StoredItem(key=key, video=item)
+        if item.image is None:
+            return StoredItem(error=item.error or TaskError())
+        plain = None if item.plain is None else await self._store(task, item.plain)
+        return StoredItem(
+            key=await self._store(task, item.image),
+            plain_key=plain,
+            layers=item.layers,
+            text=item.text,
+        )
 
     async def run(self, task: Task, cancel: CancelToken) -> Outcome:
         """Run ``task``; raises :class:`TaskCanceled` if it was cancelled meanwhile."""
         spec = spec_of(task.model)
-        total = int(task.parameters.get("n", 1))
         engine_info: dict[str, Any] | None = None
         try:
             # 1. Media: fetch, decode, check (failures here are the client's: task FAILED).
@@ -95,119 +106,26 @@ class Executor:
             engine = await asyncio.to_thread(self._engines.get, task.model)
             engine_info = engine.describe()
             produced = await asyncio.to_thread(engine.run, request, cancel)
-            items = [item for item in produced if isinstance(item, ImageItem)]
-            videos = [item for item in produced if isinstance(item, VideoItem)]
             cancel.check()
+            # 3. Every output's file into storage (per-item failures are a partial success).
+            stored = []
+            for item in produced:
+                cancel.check()
+                stored.append(await self._store_item(task, item))
         except TaskCanceled:
             raise
         except TaskError as exc:
-            return _failed(exc.code, exc.message, total, engine_info)
+            return _with_engine(failure(task.parameters, exc), engine_info)
         except Exception:
             log.exception("task %s: engine failed", task.id)
-            error = TaskError()
-            return _failed(error.code, error.message, total, engine_info)
-        if isinstance(request, VideoRequest):
-            return await self._video_outcome(task, request, videos, engine_info)
-        # 3. Store every image; per-item failures are a partial success.
-        results: list[dict[str, Any]] = []
-        plain: list[dict[str, Any]] = []  # text-free images of titled results (seed 002)
-        params: list[dict[str, Any]] = []
-        for index, item in enumerate(items):
-            cancel.check()
-            if item.image is not None:
-                results.append({"key": await self._store(task, item.image)})
-                if item.plain is not None:
-                    plain.append({"key": await self._store(task, item.plain)})
-                    params.append({"sample_idx": index, "layers": item.layers or []})
-            else:
-                error = item.error or TaskError()
-                results.append({"code": error.code, "message": error.message})
-        succeeded = sum(1 for r in results if "key" in r)
-        metrics = {
-            "TOTAL": len(results),
-            "SUCCEEDED": succeeded,
-            "FAILED": len(results) - succeeded,
-        }
-        if succeeded == 0:
-            first = results[0] if results else {}
-            error = TaskError()
-            return Outcome(
-                status=TaskStatus.FAILED,
-                output={"task_metrics": metrics},
-                code=first.get("code", error.code),
-                message=first.get("message", error.message),
-                engine=engine_info,
-            )
-        output: dict[str, Any] = {"results": results, "task_metrics": metrics}
-        if plain:
-            output["text_results"] = {"urls": plain, "params": params}
-        usage: dict[str, Any] = {"image_count": succeeded}
-        if isinstance(request, ImageGenRequest):
-            output["choices"] = [_choice(items, results)]
-            output["finished"] = True
-            width, height = request.size
-            usage = {
-                "image_count": succeeded,
-                "input_tokens": 0,
-                "output_tokens": 0,
-                "size": f"{width}*{height}",
-                "total_tokens": 0,
-            }
-        return Outcome(status=TaskStatus.SUCCEEDED, output=output, usage=usage, engine=engine_info)
-
-    async def _video_outcome(
-        self,
-        task: Task,
-        request: VideoRequest,
-        videos: list[VideoItem],
-        engine_info: dict[str, Any] | None,
-    ) -> Outcome:
-        """wan2.6-t2v / i2v: the MP4 at ``video_url``, the prompt, and DashScope's usage."""
-        if not videos:
-            log.error("task %s: the engine returned no video", task.id)
-            error = TaskError()
-            return _failed(error.code, error.message, 1, engine_info)
-        video = videos[0]
-        key = await self._store_video(task, video.mp4)
-        seconds = request.duration
-        usage: dict[str, Any] = {"duration": seconds}
-        if request.image is None:  # t2v reports the size it was asked for
-            usage["size"] = f"{video.width}*{video.height}"
-        usage.update(
-            input_video_duration=0,
-            output_video_duration=seconds,
-            video_count=1,
-            SR=short_side_class(video.width, video.height),
-        )
-        return Outcome(
-            status=TaskStatus.SUCCEEDED,
-            output={"video": {"key": key}, "orig_prompt": request.prompt},
-            usage=usage,
-            engine=engine_info,
-        )
+            return _with_engine(failure(task.parameters, TaskError()), engine_info)
+        # 4. The model shapes its output (results, choices, video_url, usage, …).
+        return _with_engine(spec.outcome(request, stored), engine_info)
 
 
-def _failed(code: str, message: str, total: int, engine: dict[str, Any] | None) -> Outcome:
-    return Outcome(
-        status=TaskStatus.FAILED,
-        output={"task_metrics": {"TOTAL": total, "SUCCEEDED": 0, "FAILED": total}},
-        code=code,
-        message=message,
-        engine=engine,
-    )
-
-
-def _choice(items: list[ImageItem], results: list[dict[str, Any]]) -> dict[str, Any]:
-    """wan2.6-image's answer as one assistant message: every stored image in order, each after
-    its text in interleave mode (``image_key`` becomes a signed ``image`` URL when read)."""
-    content: list[dict[str, Any]] = []
-    for item, result in zip(items, results, strict=True):
-        if "key" not in result:
-            continue
-        if item.text:
-            content.append({"type": "text", "text": item.text})
-        content.append({"type": "image", "image_key": result["key"]})
-    return {"finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+def _with_engine(outcome: Outcome, engine: dict[str, Any] | None) -> Outcome:
+    outcome.engine = engine
+    return outcome
 
 
 def _encode_png(image: np.ndarray[Any, Any]) -> bytes:

@@ -14,8 +14,7 @@ from wanstack.api import protocol
 from wanstack.api.body import parse_json, read_limited
 from wanstack.api.deps import caller, container, header_enabled
 from wanstack.api.routes.generation import generate
-from wanstack.catalog.registry import ENDPOINTS, SYNC_ENDPOINTS
-from wanstack.errors import AccessDenied, InvalidParameter
+from wanstack.catalog import endpoint_rule
 from wanstack.logcontext import request_id_var
 
 #: Two 10 MB images as base64 data: URIs fit with room to spare.
@@ -25,13 +24,7 @@ MAX_SUBMIT_BYTES = 32 * 1024 * 1024
 async def submit(request: Request) -> Response:
     endpoint = "{group}/{function}".format_map(request.path_params)
     who = await caller(request)
-    if endpoint not in ENDPOINTS:
-        raise InvalidParameter("url error, please check url！")
-    sync = endpoint in SYNC_ENDPOINTS
-    if sync and header_enabled(request, "x-dashscope-async"):
-        raise AccessDenied("Current user api does not support asynchronous calls.")
-    if not sync and not header_enabled(request, "x-dashscope-async"):
-        raise AccessDenied("current user api does not support synchronous calls.")
+    sync = endpoint_rule(endpoint, async_header=header_enabled(request, "x-dashscope-async"))
     body = await parse_json(await read_limited(request, MAX_SUBMIT_BYTES))
     if sync:
         return await generate(request, who, endpoint, body)

@@ -12,15 +12,16 @@ pre-scaled for that shot so it is only ever shrunk by at most :data:`MAX_SHRINK`
 get a short-shutter motion blur. The result is deterministic for a seed.
 
 What a video model would animate (a smile, waves, walking) is out of reach: only the camera moves.
+
+This module holds the engine, the subject analysis (saliency, a GrabCut foreground and its
+nearness) and the shot renderer; the motion words, easing, framings and shot plans are in
+:mod:`.camera`, shared with text to video.
 """
 
 from __future__ import annotations
 
-import enum
 import math
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -28,6 +29,15 @@ import numpy as np
 import numpy.typing as npt
 
 from wanstack.engines.base import CancelToken, RGBImage, VideoItem
+from wanstack.engines.classic.camera import (
+    Move,
+    Shot,
+    View,
+    cover_crop,
+    parse_motion,
+    plan_shots,
+    view_at,
+)
 from wanstack.engines.mp4 import encode_mp4
 from wanstack.engines.requests import VideoRequest
 from wanstack.errors import MediaInvalid
@@ -36,130 +46,12 @@ Float = npt.NDArray[np.float32]
 
 #: largest shrink factor of one frame's warp: beyond it, bilinear sampling would alias
 MAX_SHRINK = 1.35
-#: a close-up may enlarge the original image at most this much over its native resolution
-MAX_UPSCALE = 1.6
 #: long side of the image the subject is analysed at (saliency, GrabCut, background fill)
 ANALYSIS_SIDE = 320
 #: motion blur only above this displacement (output pixels between two frames)
 BLUR_FROM_PX = 4.0
 #: exposure time as a fraction of the frame interval (a 180° shutter)
 SHUTTER = 0.5
-
-
-class Move(enum.Enum):
-    PUSH_IN = "push-in"
-    PULL_OUT = "pull-out"
-    PAN_LEFT = "pan-left"
-    PAN_RIGHT = "pan-right"
-    TILT_UP = "tilt-up"
-    TILT_DOWN = "tilt-down"
-    ORBIT = "orbit"
-    DRIFT = "drift"
-
-
-#: prompt words → move; the longest match wins where two overlap ("zoom out" over "zoom")
-MOTION_WORDS: dict[Move, tuple[str, ...]] = {
-    Move.PULL_OUT: (
-        "zoom out", "zooms out", "zooming out", "pull out", "pulls out", "pulling out",
-        "pull back", "pulls back", "pulling back", "dolly out", "dolly back", "拉远", "拉开",
-        "后拉", "镜头后退", "缩小",
-    ),
-    Move.PUSH_IN: (
-        "zoom in", "zooms in", "zooming in", "push in", "push-in", "pushes in", "pushing in",
-        "dolly in", "close in", "closing in", "zoom", "推近", "推进", "推镜", "拉近", "放大",
-        "靠近", "特写",
-    ),
-    Move.PAN_LEFT: (
-        "pan left", "pans left", "panning left", "move left", "moves left", "truck left",
-        "左移", "左摇", "向左", "往左",
-    ),
-    Move.PAN_RIGHT: (
-        "pan right", "pans right", "panning right", "move right", "moves right", "truck right",
-        "右移", "右摇", "向右", "往右",
-    ),
-    Move.TILT_UP: ("tilt up", "tilts up", "tilting up", "pan up", "pans up", "上摇", "上移",
-                   "向上", "往上", "仰拍"),
-    Move.TILT_DOWN: ("tilt down", "tilts down", "tilting down", "pan down", "pans down",
-                     "下摇", "下移", "向下", "往下", "俯拍"),
-    Move.ORBIT: (
-        "orbit", "orbits", "orbiting", "around", "rotate", "rotates", "rotating", "rotation",
-        "circle", "circling", "arc shot", "parallax", "环绕", "环拍", "绕拍", "围绕", "旋转",
-        "360",
-    ),
-    Move.DRIFT: (
-        "static", "still camera", "fixed camera", "locked camera", "locked-off", "固定镜头",
-        "静止", "定镜", "固定机位",
-    ),
-}  # fmt: skip
-SLOW_WORDS = ("slow motion", "slow-motion", "slow-mo", "slowly", "slow", "慢动作", "慢镜头",
-              "缓慢", "慢慢", "缓缓")  # fmt: skip
-#: moves the seed picks from when the prompt names none (orbit only when the subject allows)
-SEED_MOVES = (Move.PUSH_IN, Move.PULL_OUT, Move.PAN_LEFT, Move.PAN_RIGHT, Move.ORBIT, Move.DRIFT)
-GENTLE_MOVES = (Move.PUSH_IN, Move.PULL_OUT, Move.PAN_LEFT, Move.PAN_RIGHT, Move.DRIFT)
-
-
-def _word_pattern(word: str) -> str:
-    escaped = re.escape(word)
-    return rf"\b{escaped}\b" if word.isascii() else escaped
-
-
-_MOTION_RE = [
-    (re.compile(_word_pattern(word), re.IGNORECASE), move)
-    for move, words in MOTION_WORDS.items()
-    for word in words
-]
-_SLOW_RE = re.compile("|".join(_word_pattern(word) for word in SLOW_WORDS), re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True)
-class Motion:
-    """What the prompt asks the camera to do."""
-
-    moves: tuple[Move, ...]  #: in the order the prompt names them; empty: the seed chooses
-    slow: bool  #: slow motion: a smaller, gentler move
-
-
-def parse_motion(prompt: str) -> Motion:
-    """Find the motion words in ``prompt``, longest match first, in the order they appear."""
-    hits: list[tuple[int, int, Move]] = []
-    for pattern, move in _MOTION_RE:
-        hits.extend((m.start(), m.end(), move) for m in pattern.finditer(prompt))
-    hits.sort(key=lambda hit: (hit[0], -(hit[1] - hit[0])))
-    moves: list[Move] = []
-    covered = -1
-    for start, end, move in hits:
-        if start < covered:
-            continue  # inside a longer match ("zoom" in "zoom out")
-        covered = end
-        if move not in moves:
-            moves.append(move)
-    return Motion(tuple(moves), _SLOW_RE.search(prompt) is not None)
-
-
-@dataclass(frozen=True, slots=True)
-class View:
-    """A camera view of the cover image: centre (u, v) in 0–1 image units, zoom z ≥ 1."""
-
-    u: float
-    v: float
-    z: float
-
-    def clamped(self) -> View:
-        z = max(self.z, 1.0)
-        half = 0.5 / z
-        return View(min(max(self.u, half), 1 - half), min(max(self.v, half), 1 - half), z)
-
-
-@dataclass(frozen=True, slots=True)
-class Shot:
-    """One continuous camera move over ``frames`` frames, starting at ``framing``."""
-
-    frames: int
-    framing: View
-    move: Move
-    strength: float  #: 1 normal; < 1 gentler (slow motion, multi-shot)
-    sign: float = 1.0  #: orbit direction (±1)
-    angle: float = 0.0  #: drift direction, radians
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,125 +172,6 @@ def _foreground_alpha(small: RGBImage, saliency: Float, seed: int) -> Float:
     solid = np.asarray(cv2.morphologyEx(solid, cv2.MORPH_OPEN, kernel), np.uint8)
     alpha = cv2.GaussianBlur(solid.astype(np.float32), (0, 0), 1.2)
     return np.clip(alpha, 0.0, 1.0)
-
-
-# ---------------------------------------------------------------------------------------------
-# Fitting and planning
-
-
-def cover_crop(
-    image: RGBImage, size: tuple[int, int], centre: tuple[float, float], top: float = 0.0
-) -> RGBImage:
-    """Crop ``image`` to the aspect of ``size`` (w, h), as large as possible, near ``centre``.
-
-    A vertical crop keeps some headroom above ``top`` (where the subject starts, 0–1): heads are
-    at the top of people, and a crop centred on the body's mass would cut them off.
-    """
-    height, width = image.shape[:2]
-    aspect = size[0] / size[1]
-    crop_w, crop_h = width, height
-    if width / height > aspect:
-        crop_w = max(1, min(width, round(height * aspect)))
-    else:
-        crop_h = max(1, min(height, round(width / aspect)))
-    left = min(max(round(centre[0] * width - crop_w / 2), 0), width - crop_w)
-    upper = round(min(centre[1] * height - crop_h / 2, top * height - 0.12 * crop_h))
-    upper = min(max(upper, 0), height - crop_h)
-    return image[upper : upper + crop_h, left : left + crop_w]
-
-
-def ease(t: float) -> float:
-    """Ease in and out (cosine), with a little linear motion so it never quite stands still."""
-    t = min(max(t, 0.0), 1.0)
-    return 0.8 * (0.5 - 0.5 * math.cos(math.pi * t)) + 0.2 * t
-
-
-def view_at(shot: Shot, t: float, layer: str = "main") -> View:
-    """The camera view of ``shot`` at time ``t`` (0–1); ``layer`` is main, fg or bg (orbit)."""
-    e = ease(t)
-    k = shot.strength
-    f = shot.framing
-    if shot.move is Move.PUSH_IN or shot.move is Move.PULL_OUT:
-        if shot.move is Move.PULL_OUT:
-            e = 1 - e
-        zoom = f.z * (1 + 0.28 * k) ** e
-        # Drift towards the framing centre as the zoom tightens.
-        start = View(0.5, 0.5, f.z).clamped() if f.z < 1.05 else f
-        view = View(start.u + (f.u - start.u) * e, start.v + (f.v - start.v) * e, zoom)
-    elif shot.move in (Move.PAN_LEFT, Move.PAN_RIGHT, Move.TILT_UP, Move.TILT_DOWN):
-        zoom = f.z * (1 + 0.2 * k)
-        travel = (1 - 1 / (1 + 0.2 * k)) / f.z  # the whole margin the zoom leaves at f.z = 1
-        offset = (e - 0.5) * travel
-        if shot.move is Move.PAN_LEFT or shot.move is Move.TILT_UP:
-            offset = -offset
-        # Centre the travel where it fits, so the pan never stalls against the image's edge.
-        low, high = 0.5 / zoom + travel / 2, 1 - 0.5 / zoom - travel / 2
-        if shot.move in (Move.PAN_LEFT, Move.PAN_RIGHT):
-            view = View(min(max(f.u, low), high) + offset, f.v, zoom)
-        else:
-            view = View(f.u, min(max(f.v, low), high) + offset, zoom)
-    elif shot.move is Move.ORBIT:
-        s = (2 * e - 1) * shot.sign  # −1 … 1
-        zoom = f.z * 1.14
-        if layer == "fg":
-            view = View(f.u + 0.01 * k * s / f.z, f.v, zoom * (1 + 0.03 * k * e))
-        else:
-            view = View(f.u - 0.03 * k * s / f.z, f.v, zoom * (1 + 0.01 * k * e))
-    else:  # DRIFT
-        zoom = f.z * (1.06 + 0.04 * k * e)
-        angle = shot.angle
-        reach = 0.012 * k * (e - 0.5) / f.z
-        view = View(f.u + reach * math.cos(angle), f.v + reach * math.sin(angle), zoom)
-    return view.clamped()
-
-
-def plan_shots(
-    request: VideoRequest, motion: Motion, subject: Subject, native_zoom: float
-) -> list[Shot]:
-    """Split the frames into shots and give each its framing and move (deterministic by seed).
-
-    ``native_zoom`` is the zoom at which the cover image is shown at its native resolution.
-    """
-    rng = np.random.default_rng(request.seed)
-    total = request.duration * request.fps
-    strength = 0.55 if motion.slow else 1.0
-    moves = list(motion.moves)
-    if request.shot_type != "multi":
-        move = moves[0] if moves else SEED_MOVES[int(rng.integers(len(SEED_MOVES)))]
-        cx, cy = subject.centre()
-        # Push-in and pull-out travel between the whole image and the subject.
-        framing = View(cx, cy, 1.0) if move in (Move.PUSH_IN, Move.PULL_OUT) else View(0.5, 0.5, 1)
-        sign, angle = _direction(rng)
-        return [Shot(total, framing, move, strength, sign, angle)]
-
-    # Multi-shot: 2–4 shots, each at least ~0.8 s.
-    shortest = max(6, round(0.8 * request.fps))
-    count = min(int(rng.integers(2, 5)), max(1, total // shortest))
-    weights = rng.uniform(0.8, 1.2, count)
-    lengths = np.floor(weights / weights.sum() * total).astype(int)
-    lengths[-1] += total - int(lengths.sum())
-    close = min(2.2, max(1.35, native_zoom * MAX_UPSCALE))
-    medium = 1 + (close - 1) * 0.45
-    fx, fy = subject.focus()
-    cx, cy = subject.centre()
-    framings = [View(0.5, 0.5, 1.0), View(cx, cy, medium), View(fx, fy, close)]
-    order = [0, 1, 2, 1] if rng.random() < 0.5 else [0, 2, 1, 0]
-    if count == 2:
-        order = [0, 2] if rng.random() < 0.5 else [2, 0]
-    shots: list[Shot] = []
-    for index, length in enumerate(lengths):
-        if moves:
-            move = moves[index % len(moves)]
-        else:
-            move = GENTLE_MOVES[int(rng.integers(len(GENTLE_MOVES)))]
-        framing = framings[order[index]].clamped()
-        sign, angle = _direction(rng)
-        shots.append(Shot(int(length), framing, move, 0.6 * strength, sign, angle))
-    return shots
-
-
-def _direction(rng: np.random.Generator) -> tuple[float, float]:
-    return (1.0 if rng.random() < 0.5 else -1.0), float(rng.uniform(0, 2 * math.pi))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ rendered on the whole result by :mod:`wanstack.engines.classic.styles` (``<auto>
 The pipeline, per task:
 
 1. The base image is scaled to cover the requested size and cropped, keeping the edited region in
-   frame (:func:`fit_to_size`).
+   frame (:func:`wanstack.engines.framing.cover_mask`).
 2. The fill is computed on a crop around the hole (the hole's box plus ``MARGIN`` of context:
    nearby patches are the likeliest continuation) at a resolution sized to the hole (inpainting
    cost grows with the number of hole pixels), upscaled, and composited into the full-resolution
@@ -39,6 +39,7 @@ import numpy.typing as npt
 from wanstack.engines.base import CancelToken, ImageItem, RGBImage
 from wanstack.engines.classic import patchmatch
 from wanstack.engines.classic.styles import apply_style
+from wanstack.engines.framing import cover_mask
 from wanstack.engines.requests import InpaintRequest
 
 Mask = npt.NDArray[np.bool_]
@@ -65,45 +66,6 @@ _METHODS: tuple[tuple[str, int], ...] = (
     ("telea", 8_000),
     ("fsr", 4_000),
 )
-
-
-def _axis_offset(total: int, window: int, lo: int, hi: int) -> int:
-    """Start of a ``window`` within ``total`` that keeps ``[lo, hi)`` inside when it can."""
-    centre = (total - window) // 2
-    if hi - lo > window:
-        return min(max((lo + hi - window) // 2, 0), total - window)
-    # keep some context around the region too when it fits, for the fill to draw from
-    context = min(window // 16, (window - (hi - lo)) // 2)
-    lo, hi = max(0, lo - context), min(total, hi + context)
-    # as close to a centre crop as possible while keeping the region in frame
-    return min(max(centre, hi - window), lo)
-
-
-def fit_to_size(image: RGBImage, mask: Mask, size: tuple[int, int]) -> tuple[RGBImage, Mask]:
-    """Scale ``image`` and ``mask`` to cover ``size`` (width, height) and crop to it.
-
-    The aspect ratio is kept. The crop window is the centre crop moved just enough to keep the
-    mask's bounding box (plus a little context, when there is room) inside it; when the box is
-    larger than the window, the window is centred on the box. The image is resampled with
-    INTER_AREA when shrinking and INTER_CUBIC when enlarging; the mask is resampled bilinearly and
-    thresholded at one half.
-    """
-    width, height = size
-    h, w = mask.shape
-    scale = max(width / w, height / h)
-    sw, sh = max(width, round(w * scale)), max(height, round(h * scale))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    scaled = cv2.resize(np.ascontiguousarray(image), (sw, sh), interpolation=interp)
-    mask8 = cv2.resize(mask.astype(np.uint8) * 255, (sw, sh), interpolation=cv2.INTER_LINEAR)
-    scaled_mask = mask8 >= 128
-    ys, xs = np.nonzero(scaled_mask)
-    if len(xs):
-        x0 = _axis_offset(sw, width, int(xs.min()), int(xs.max()) + 1)
-        y0 = _axis_offset(sh, height, int(ys.min()), int(ys.max()) + 1)
-    else:
-        x0, y0 = (sw - width) // 2, (sh - height) // 2
-    window = (slice(y0, y0 + height), slice(x0, x0 + width))
-    return np.ascontiguousarray(scaled[window]), np.ascontiguousarray(scaled_mask[window])
 
 
 def _fill(roi: RGBImage, hole: npt.NDArray[np.uint8], method: str, budget: int) -> RGBImage:
@@ -230,7 +192,7 @@ class ClassicInpaint:
     def run(self, request: InpaintRequest, cancel: CancelToken) -> list[ImageItem]:
         cancel.check()
         # 1. fit image and mask to the output size, keeping the edited region in frame
-        base, mask = fit_to_size(request.image, request.mask, request.size)
+        base, mask = cover_mask(request.image, request.mask, request.size)
         if not mask.any():
             return [
                 ImageItem(image=apply_style(base, request.style, request.seed + i))
