@@ -24,6 +24,7 @@ from wanstack.fetch import Fetcher
 from wanstack.storage.base import Storage
 from wanstack.storage.local import LocalStorage
 from wanstack.storage.signing import Signer
+from wanstack.task.rate_repository import RateWindowRepository
 from wanstack.task.ratelimit import DASHSCOPE_LIMITS, RateLimiter
 from wanstack.task.repository import TaskRepository
 from wanstack.task.service import TaskService
@@ -100,7 +101,9 @@ class Container:
             quota_bytes=settings.upload_quota_mb * 1024 * 1024,
         )
         limiter = RateLimiter(
-            db, clock, DASHSCOPE_LIMITS if settings.rate_limits == "dashscope" else {}
+            RateWindowRepository(db),
+            clock,
+            DASHSCOPE_LIMITS if settings.rate_limits == "dashscope" else {},
         )
         return cls(
             settings=settings,

@@ -80,6 +80,8 @@ class Task:
     code: str | None = None
     message: str | None = None
     engine: dict[str, Any] | None = None  #: what produced the output (wanstack extension)
+    #: while RUNNING: the output so far (its shape is the model's), for streamed answers
+    partial: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

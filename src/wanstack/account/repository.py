@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from wanstack.db.dialect import KEYS_CHANNEL, dialect_of
 from wanstack.db.sqlite_direct import SqliteDirect
 from wanstack.db.tables import account, api_key
 
@@ -61,7 +62,7 @@ class AccountRepository:
 
     def __init__(self, engine: AsyncEngine, direct: SqliteDirect | None = None) -> None:
         self._engine = engine
-        self._postgres = engine.dialect.name == "postgresql"
+        self._dialect = dialect_of(engine)
         self._direct = direct
         self._by_hash_sql: tuple[str, tuple[str, ...]] | None = None
 
@@ -131,7 +132,6 @@ class AccountRepository:
         )
         async with self._engine.begin() as conn:
             revoked = (await conn.execute(stmt)).rowcount
-            if revoked and self._postgres:
-                # Every process drops its cached keys (see wanstack.worker.listen).
-                await conn.execute(text("NOTIFY wanstack_keys"))
+            if revoked:  # every process drops its cached keys (see wanstack.worker.listen)
+                await self._dialect.notify(conn, KEYS_CHANNEL)
             return revoked

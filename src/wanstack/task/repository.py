@@ -2,10 +2,9 @@
 
 Each state change is one guarded ``UPDATE … WHERE status = … [AND lease_owner = …]`` whose row
 count says whether it happened; a worker that lost its lease gets 0 rows and must discard its
-work. ``now`` is always a parameter (see :mod:`wanstack.clock`), never the database's clock.
-The claim is the one statement that differs between dialects, and only by its locking clause
-(``FOR UPDATE SKIP LOCKED`` is compiled on PostgreSQL and dropped on SQLite, where a single
-``UPDATE`` is already atomic).
+work (:func:`_held_by` is that guard, written once). ``now`` is always a parameter (see
+:mod:`wanstack.clock`), never the database's clock. What differs between PostgreSQL and SQLite
+(NOTIFY, the claim lock) is asked of :mod:`wanstack.db.dialect`, where the two sit side by side.
 """
 
 from __future__ import annotations
@@ -27,17 +26,26 @@ from sqlalchemy import (
     literal,
     or_,
     select,
-    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from wanstack.db.dialect import CANCEL_CHANNEL, TASK_CHANNEL, dialect_of
 from wanstack.db.tables import task as t
 from wanstack.domain import FINAL_STATUSES, Outcome, Task, TaskStatus, TaskSummary
 
 _ACTIVE = (TaskStatus.PENDING.value, TaskStatus.RUNNING.value)
+
+
+def _held_by(owner: str, attempt: int) -> Any:
+    """The lease guard: RUNNING, leased to ``owner``, still on ``attempt``."""
+    return and_(
+        t.c.status == TaskStatus.RUNNING.value,
+        t.c.lease_owner == owner,
+        t.c.attempts == attempt,
+    )
 
 
 def _not_before(earlier: Any, now: int) -> Any:
@@ -115,6 +123,7 @@ def _to_task(m: Any) -> Task:
         code=m["code"],
         message=m["message"],
         engine=_loads(m["engine"]),
+        partial=_loads(m["partial"]),
     )
 
 
@@ -163,7 +172,7 @@ class TaskRepository:
 
     def __init__(self, engine: AsyncEngine, direct: DirectAccess | None = None) -> None:
         self._engine = engine
-        self._postgres = engine.dialect.name == "postgresql"
+        self._dialect = dialect_of(engine)
         self._direct = direct
         self._compiled: dict[object, tuple[str, tuple[str, ...] | None]] = {}
 
@@ -177,10 +186,8 @@ class TaskRepository:
             compiled = build().compile(dialect=self._engine.dialect)
             assert isinstance(compiled, SQLCompiler)
             sql = str(compiled)
-            if self._postgres and key == "insert":
-                # One statement, one round trip: the row and the wake-up commit together.
-                notify = "SELECT pg_notify('wanstack_task', '') FROM ins"
-                sql = f"WITH ins AS ({sql} RETURNING id) {notify}"
+            if key == "insert":
+                sql = self._dialect.insert_and_notify(sql)
             order = tuple(compiled.positiontup) if compiled.positiontup else None
             found = (sql, order)
             self._compiled[key] = found
@@ -209,8 +216,7 @@ class TaskRepository:
             return
         async with self._engine.begin() as conn:
             await conn.execute(_INSERT, values)
-            if self._postgres:
-                await conn.execute(text("NOTIFY wanstack_task"))
+            await self._dialect.notify(conn, TASK_CHANNEL)
 
     async def get(self, task_id: str, scope: Scope | None = None) -> Task | None:
         """The task, or None when it does not exist within ``scope``."""
@@ -317,15 +323,16 @@ class TaskRepository:
                 lease_owner=owner,
                 lease_expires_at=now + lease_ms,
                 scheduled_at=func.coalesce(t.c.scheduled_at, _not_before(t.c.submitted_at, now)),
+                partial=None,  # a previous attempt's partial output named its discarded files
             )
             .returning(*t.c)
         )
         async with self._engine.begin() as conn:
-            if self._postgres and account_limit > 0:
+            if account_limit > 0:
                 # The per-account count and the claim must be one decision: serialise claims
                 # (they are rare next to generation times) so two workers cannot both see
                 # "below the limit" for the same account.
-                await conn.execute(text("SELECT pg_advisory_xact_lock(728374612)"))
+                await self._dialect.serialise_claims(conn)
             row = (await conn.execute(stmt)).first()
         return None if row is None else _to_task(row._mapping)
 
@@ -335,12 +342,7 @@ class TaskRepository:
         """Extend the lease; False means the task was cancelled or re-claimed: stop working."""
         stmt = (
             update(t)
-            .where(
-                t.c.id == task_id,
-                t.c.status == TaskStatus.RUNNING.value,
-                t.c.lease_owner == owner,
-                t.c.attempts == attempt,
-            )
+            .where(t.c.id == task_id, _held_by(owner, attempt))
             .values(lease_expires_at=now + lease_ms)
         )
         async with self._engine.begin() as conn:
@@ -352,12 +354,7 @@ class TaskRepository:
         """Store the outcome if ``owner`` still holds this attempt; False means discard it."""
         stmt = (
             update(t)
-            .where(
-                t.c.id == task_id,
-                t.c.status == TaskStatus.RUNNING.value,
-                t.c.lease_owner == owner,
-                t.c.attempts == attempt,
-            )
+            .where(t.c.id == task_id, _held_by(owner, attempt))
             .values(
                 status=outcome.status.value,
                 output=_dumps(outcome.output),
@@ -369,7 +366,21 @@ class TaskRepository:
                 expires_at=expires_at,
                 lease_owner=None,
                 lease_expires_at=None,
+                partial=None,
             )
+        )
+        async with self._engine.begin() as conn:
+            return (await conn.execute(stmt)).rowcount == 1
+
+    async def set_partial(
+        self, task_id: str, *, owner: str, attempt: int, partial: dict[str, Any]
+    ) -> bool:
+        """Record what a running attempt has made so far (a streamed answer reads it); False
+        means the attempt no longer holds the task."""
+        stmt = (
+            update(t)
+            .where(t.c.id == task_id, _held_by(owner, attempt))
+            .values(partial=_dumps(partial))
         )
         async with self._engine.begin() as conn:
             return (await conn.execute(stmt)).rowcount == 1
@@ -389,29 +400,26 @@ class TaskRepository:
         )
         async with self._engine.begin() as conn:
             done = (await conn.execute(stmt)).rowcount == 1
-            if done and self._postgres:
-                # Tell the worker running it, wherever it is, to stop now.
-                await conn.execute(
-                    text("SELECT pg_notify('wanstack_cancel', :id)"), {"id": task_id}
-                )
+            if done:  # tell the worker running it, wherever it is, to stop now
+                await self._dialect.notify(conn, CANCEL_CHANNEL, task_id)
             return done
 
     async def release_if_owner(self, task_id: str, *, owner: str, attempt: int) -> bool:
         """Give a claimed task back to the queue (worker shutting down before it finished)."""
         stmt = (
             update(t)
-            .where(
-                t.c.id == task_id,
-                t.c.status == TaskStatus.RUNNING.value,
-                t.c.lease_owner == owner,
-                t.c.attempts == attempt,
+            .where(t.c.id == task_id, _held_by(owner, attempt))
+            .values(
+                status=TaskStatus.PENDING.value,
+                lease_owner=None,
+                lease_expires_at=None,
+                partial=None,
             )
-            .values(status=TaskStatus.PENDING.value, lease_owner=None, lease_expires_at=None)
         )
         async with self._engine.begin() as conn:
             done = (await conn.execute(stmt)).rowcount == 1
-            if done and self._postgres:
-                await conn.execute(text("NOTIFY wanstack_task"))
+            if done:
+                await self._dialect.notify(conn, TASK_CHANNEL)
             return done
 
     async def fail_exhausted(

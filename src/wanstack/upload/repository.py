@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from sqlalchemy import BigInteger, String, delete, func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from wanstack.db.dialect import dialect_of
 from wanstack.db.tables import upload
 
 
 class UploadRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._postgres = engine.dialect.name == "postgresql"
+        self._dialect = dialect_of(engine)
 
     async def insert(
         self,
@@ -28,7 +28,7 @@ class UploadRepository:
     ) -> bool:
         """Record an upload; False when the key already exists (uploads never overwrite) or
         ``policy`` already has ``policy_limit`` uploads (0: no limit)."""
-        ins = postgresql.insert if self._postgres else sqlite.insert
+        ins = self._dialect.insert
         row = select(
             literal(key, String),
             literal(account_id, String),

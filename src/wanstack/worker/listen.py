@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import psycopg
 
+from wanstack.db.dialect import CANCEL_CHANNEL, KEYS_CHANNEL, TASK_CHANNEL
 from wanstack.db.pg_direct import conninfo
 from wanstack.task.wakeup import Wakeup
 
@@ -29,20 +30,20 @@ async def listen(
             async with await psycopg.AsyncConnection.connect(
                 conninfo(url), autocommit=True
             ) as conn:
-                await conn.execute("LISTEN wanstack_task")
-                await conn.execute("LISTEN wanstack_cancel")
-                await conn.execute("LISTEN wanstack_keys")
+                await conn.execute(f"LISTEN {TASK_CHANNEL}")
+                await conn.execute(f"LISTEN {CANCEL_CHANNEL}")
+                await conn.execute(f"LISTEN {KEYS_CHANNEL}")
                 on_keys_changed()  # revocations missed while disconnected
                 while not stop.is_set():
                     # A bounded wait that ends by itself: the generator then finishes and
                     # releases the connection's lock (an abandoned one would keep it, and the
                     # connection's exit would wait for it forever).
                     async for note in conn.notifies(timeout=_STOP_CHECK_SECONDS):
-                        if note.channel == "wanstack_task":
+                        if note.channel == TASK_CHANNEL:
                             wakeup.notify_submitted()
-                        elif note.channel == "wanstack_cancel":
+                        elif note.channel == CANCEL_CHANNEL:
                             wakeup.notify_cancelled(note.payload)
-                        elif note.channel == "wanstack_keys":
+                        elif note.channel == KEYS_CHANNEL:
                             on_keys_changed()
         except Exception:
             if stop.is_set():
