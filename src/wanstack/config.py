@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     """Open client connections ``wanstack serve`` keeps (0: derived from the file-descriptor
     limit); beyond it the oldest idle or half-open connections are closed first."""
 
+    sse_keepalive_seconds: float = Field(default=15.0, gt=0)
+    """Seconds between SSE comments while a streamed answer waits for its next image."""
+
     metrics_token: SecretStr | None = None
     """When set, ``/metrics`` answers only ``Authorization: Bearer <token>``."""
 

@@ -15,7 +15,7 @@ from wanstack.account.repository import AccountRepository
 from wanstack.account.service import AccountService
 from wanstack.clock import Clock, SystemClock
 from wanstack.config import Settings
-from wanstack.db.engine import create_async, is_sqlite
+from wanstack.db.engine import create_async, is_sqlite, ping
 from wanstack.db.migrate import upgrade
 from wanstack.db.pg_direct import PgDirect
 from wanstack.db.sqlite_direct import SqliteDirect
@@ -135,6 +135,17 @@ class Container:
             engines=engines,
             direct=direct,
         )
+
+    async def readiness(self) -> str | None:
+        """Why this process cannot take work now (``None``: ready): the database does not
+        answer, or storage's disk is below ``WANSTACK_MIN_FREE_DISK_MB``."""
+        try:
+            await ping(self.db)
+        except Exception as exc:
+            return type(exc).__name__
+        if self.task_service.disk_full():
+            return "DiskFull"
+        return None
 
     def worker_pool(self, concurrency: int) -> WorkerPool:
         s = self.settings

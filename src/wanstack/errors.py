@@ -22,6 +22,8 @@ was rejected at once or failed later::
     │   ├── Throttled                429 Throttling.RateQuota (carries retry_after)
     │   ├── QuotaExceeded            429 Throttling.AllocationQuota (upload space used up)
     │   ├── InternalError            500 InternalError
+    │   ├── TaskFailed               500 InternalError.Algo (a sync request's task failed; its code)
+    │   │   └── TaskRejected         400 InvalidParameter (…on the client's input; its code)
     │   └── ServiceUnavailable       503 ServiceUnavailable (disk full: retry later)
     └── TaskError                    (a task FAILED while running; .code/.message go into output)
         ├── FileDownloadFailed       InvalidParameter.FileDownload
@@ -168,6 +170,33 @@ class QuotaExceeded(ServiceError):
 
 class InternalError(ServiceError):
     """Something failed on the server's side; never used for a client's mistake."""
+
+
+class TaskFailed(ServiceError):
+    """The task a synchronous request waited on failed: answered with the task's own code and
+    message (see :meth:`of`)."""
+
+    code = "InternalError.Algo"
+    http_status = 500
+    default_message = (
+        "An internal error has occured during execution, please try again later "
+        "or contact service support."
+    )
+
+    @classmethod
+    def of(cls, code: str | None, message: str | None) -> TaskFailed:
+        """The error for a failed task's ``code``: a client's mistake (bad media, a refused
+        URL: ``InvalidParameter…``, ``BadRequest…``) is a 400, anything else a 500."""
+        code = code or cls.code
+        kind = TaskRejected if code.startswith(("InvalidParameter", "BadRequest")) else TaskFailed
+        return kind(message or None, code=code)
+
+
+class TaskRejected(TaskFailed):
+    """A synchronous request's task failed on the client's input (its media or parameters)."""
+
+    code = "InvalidParameter"
+    http_status = 400
 
 
 class ServiceUnavailable(ServiceError):

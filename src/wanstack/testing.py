@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 from wanstack.clock import FrozenClock
 from wanstack.engines.fake import FakeBackground, FakeInpaint, FakeVideo, FakeWanImage
+from wanstack.errors import NotFound
 
 __all__ = [
     "FakeBackground",
@@ -45,11 +46,11 @@ class MemoryStorage:
         for key in [k for k in self.files if k.startswith(prefix)]:
             del self.files[key]
 
-    def local_path(self, key: str) -> Path | None:
-        return None
-
     def url(self, key: str, *, expires_ms: int, base_url: str) -> str:
         return f"{base_url}/memory/{key}?Expires={expires_ms // 1000}"
+
+    def signed_file(self, key: str, expires: str, signature: str, now_ms: int) -> Path:
+        raise NotFound("Memory storage serves no files.")
 
     def free_bytes(self) -> int | None:
         return None

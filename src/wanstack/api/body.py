@@ -19,8 +19,8 @@ from typing import Any
 
 from starlette.requests import Request
 
-from wanstack.catalog.fields import encodable
 from wanstack.errors import BadRequest, InvalidParameter, PayloadTooLarge
+from wanstack.text import encodable
 
 #: deepest nesting of arrays and objects a request may use (the deepest DashScope body is 5)
 MAX_DEPTH = 32

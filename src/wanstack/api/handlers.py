@@ -1,10 +1,15 @@
-"""The only place where exceptions become HTTP responses: DashScope error envelopes, always JSON.
+"""The only place where exceptions become HTTP answers: DashScope error envelopes, always JSON,
+or ``event:error`` frames inside an SSE stream.
 
 A client's mistake is a 4xx with a code and a message naming the field; anything unexpected is a
 500 ``InternalError`` with the request id (the traceback goes to the log, never to the client).
+The HTTP status comes from the exception's class (:mod:`wanstack.errors`), never from patching an
+instance.
 """
 
 from __future__ import annotations
+
+import json
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,12 +17,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 
-from wanstack.api.protocol import JSONBytes, error_body
+from wanstack.api.protocol import JSONBytes, error_body, sse_event
 from wanstack.errors import (
     BadRequest,
+    InternalError,
     InvalidParameter,
     MethodNotAllowed,
     NotFound,
+    PayloadTooLarge,
     ServiceError,
     Throttled,
 )
@@ -33,6 +40,18 @@ def error_response(exc: ServiceError, headers: dict[str, str] | None = None) -> 
         status_code=exc.http_status,
         headers=headers,
     )
+
+
+def error_bytes(exc: ServiceError, request_id: str) -> bytes:
+    """The JSON body of an error, for layers that write raw ASGI messages or raw HTTP."""
+    return json.dumps(error_body(exc.code, exc.message, request_id), ensure_ascii=False).encode()
+
+
+def sse_error(exc: ServiceError, event_id: int) -> bytes:
+    """An error inside an SSE answer: an ``event:error`` frame carrying the error's status
+    (DashScope's in-band errors, contract §5.5)."""
+    payload = error_body(exc.code, exc.message, request_id_var.get())
+    return sse_event(event_id, payload, status=exc.http_status)
 
 
 async def _service_error(_: Request, exc: Exception) -> Response:
@@ -51,10 +70,10 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             {"Allow": allow} if allow else None,
         )
     if exc.status_code == 413:
-        return error_response(BadRequest("Payload Too Large.", code="BadRequest.TooLarge"))
-    error = ServiceError(str(exc.detail), code="BadRequest")
-    error.http_status = exc.status_code
-    return error_response(error)
+        return error_response(PayloadTooLarge())
+    if exc.status_code < 500:
+        return error_response(BadRequest(str(exc.detail), code="BadRequest"))
+    return error_response(InternalError())
 
 
 async def _client_gone(_: Request, exc: Exception) -> Response:

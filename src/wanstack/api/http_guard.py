@@ -22,7 +22,6 @@ limits a public-facing server needs, which uvicorn itself does not enforce.
 
 from __future__ import annotations
 
-import json
 import resource
 import time
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from typing import Any, ClassVar
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from wanstack.api.handlers import error_bytes
 from wanstack.errors import PayloadTooLarge, RequestTimeout, ServiceError
 from wanstack.ident import new_uuid
 
@@ -71,11 +71,9 @@ def connection_budget(fd_limit: int) -> int:
 
 
 def error_response(status: int, error: ServiceError) -> bytes:
-    """A complete ``Connection: close`` HTTP response carrying a DashScope error envelope."""
-    body = json.dumps(
-        {"request_id": new_uuid(), "code": error.code, "message": error.message},
-        ensure_ascii=False,
-    ).encode()
+    """A complete ``Connection: close`` HTTP response carrying a DashScope error envelope
+    (written below the app, so the request gets a fresh id)."""
+    body = error_bytes(error, new_uuid())
     head = (
         f"HTTP/1.1 {status} {_REASONS.get(status, 'Error')}\r\n"
         "content-type: application/json\r\n"

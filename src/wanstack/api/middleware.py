@@ -10,13 +10,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wanstack.api.deps import CONTAINER_KEY
-from wanstack.api.protocol import error_body
+from wanstack.api.handlers import error_bytes
 from wanstack.container import Container
 from wanstack.errors import InternalError, PayloadTooLarge
 from wanstack.ident import new_uuid
@@ -69,17 +68,17 @@ class RequestContext:
             log.exception("unhandled error")
             if started:
                 raise
-            body = json.dumps(
-                error_body(InternalError.code, InternalError.default_message, request_id)
-            )
+            error = InternalError()
             await send_with_id(
                 {
                     "type": "http.response.start",
-                    "status": 500,
+                    "status": error.http_status,
                     "headers": [(b"content-type", b"application/json")],
                 }
             )
-            await send_with_id({"type": "http.response.body", "body": body.encode()})
+            await send_with_id(
+                {"type": "http.response.body", "body": error_bytes(error, request_id)}
+            )
         finally:
             request_id_var.reset(token)
 
@@ -125,7 +124,7 @@ class BodyLimit:
 
 async def _refuse(send: Send) -> None:
     error = PayloadTooLarge()
-    body = json.dumps(error_body(error.code, error.message, request_id_var.get())).encode()
+    body = error_bytes(error, request_id_var.get())
     await send(
         {
             "type": "http.response.start",

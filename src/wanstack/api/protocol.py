@@ -98,10 +98,25 @@ def generation_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, A
     }
 
 
-def generation_chunks(body: dict[str, Any]) -> list[dict[str, Any]]:
+def partial_generation_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
+    """The sync answer as far as a RUNNING task has made it (its ``partial`` output)."""
+    partial = task.partial or {}
+    stored = partial.get("output") or {}
+    return {
+        "output": {
+            "choices": signed(stored.get("choices", []), task.expires_at, url_for),
+            "finished": False,
+        },
+        "usage": partial.get("usage") or {},
+        "request_id": request_id,
+    }
+
+
+def generation_chunks(body: dict[str, Any], *, final: bool = True) -> list[dict[str, Any]]:
     """A sync answer cut into SSE chunks: one per image (with the text before it), each
     carrying only its own content; every chunk but the last says ``finish_reason: "null"`` and
-    ``finished: false`` (the wan2.6-image streaming convention)."""
+    ``finished: false`` (the wan2.6-image streaming convention). For an answer still being
+    made (``final`` false) no chunk is the last."""
     choice = body["output"]["choices"][0] if body["output"]["choices"] else None
     content = choice["message"]["content"] if choice else []
     groups: list[list[dict[str, Any]]] = []
@@ -117,7 +132,7 @@ def generation_chunks(body: dict[str, Any]) -> list[dict[str, Any]]:
     chunks = []
     images = 0
     for i, group in enumerate(groups):
-        last = i == len(groups) - 1
+        last = final and i == len(groups) - 1
         images += sum(1 for item in group if item.get("type") == "image")
         chunk_usage = {**usage, "image_count": images} if "image_count" in usage else usage
         chunks.append(

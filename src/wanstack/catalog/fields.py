@@ -11,6 +11,7 @@ from collections.abc import Collection
 from typing import Any
 
 from wanstack.errors import InvalidParameter
+from wanstack.text import encodable
 
 _MISSING = object()
 
@@ -18,16 +19,6 @@ _MISSING = object()
 def _show(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def encodable(text: str) -> bool:
-    """True when ``text`` is valid Unicode (JSON's ``"\ud800"`` escapes make lone surrogates,
-    which cannot be encoded, stored or sent on)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 class Fields:

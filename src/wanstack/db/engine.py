@@ -76,3 +76,9 @@ def create_async(url: str, *, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(
         async_url(url), pool_size=pool_size, max_overflow=10, pool_pre_ping=True
     )
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One round trip to the database; raises when it cannot be reached."""
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql("SELECT 1")

@@ -14,7 +14,7 @@ contract sits here and in ``requests``, ``framing``, ``titles`` and ``mp4``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -30,10 +30,24 @@ RequestT = TypeVar("RequestT", contravariant=True)
 
 
 class CancelToken:
-    """Set by the worker when the task was cancelled or its lease was lost."""
+    """The worker's handle on a running task: set when the task was cancelled or its lease was
+    lost (engines call :meth:`check` between steps), and where engines say that an output is
+    finished (:meth:`item_done`), so the worker can store it and a streamed answer can send it
+    before the rest are made."""
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._on_item: Callable[[int, ImageItem | VideoItem], None] | None = None
+
+    def on_item(self, listener: Callable[[int, ImageItem | VideoItem], None]) -> None:
+        """Called (from the engine's thread) for every output reported by :meth:`item_done`."""
+        self._on_item = listener
+
+    def item_done(self, index: int, item: ImageItem | VideoItem) -> None:
+        """Output ``index`` (its place in what :meth:`Engine.run` returns) is finished. Optional
+        for engines; one that reports its outputs lets answers stream."""
+        if self._on_item is not None:
+            self._on_item(index, item)
 
     def cancel(self) -> None:
         self._event.set()

@@ -45,15 +45,29 @@ def _sleep(delay: float, cancel: CancelToken) -> None:
 
 
 class _Fake:
-    """What every fake engine shares: its name, options (``delay`` seconds per task, output
-    indices to fail in ``fail_items``), a load counter and its description."""
+    """What every fake engine shares: its name, options (``delay`` seconds per task,
+    ``item_delay`` seconds before each output, output indices to fail in ``fail_items``), a load
+    counter, its description, and reporting each output as it is finished."""
 
     name = "fake"
 
-    def __init__(self, delay: float = 0.0, fail_items: list[int] | None = None, **_: Any) -> None:
+    def __init__(
+        self,
+        delay: float = 0.0,
+        fail_items: list[int] | None = None,
+        item_delay: float = 0.0,
+        **_: Any,
+    ) -> None:
         self.delay = float(delay)
+        self.item_delay = float(item_delay)
         self.fail_items = set(fail_items or [])
         self.loaded = 0
+
+    def _done(self, items: list[ImageItem], item: ImageItem, cancel: CancelToken) -> None:
+        """Append ``item`` (after ``item_delay``) and report it finished."""
+        _sleep(self.item_delay, cancel)
+        items.append(item)
+        cancel.item_done(len(items) - 1, item)
 
     def load(self) -> None:
         self.loaded += 1
@@ -72,22 +86,16 @@ class FakeInpaint(_Fake):
             cv2.resize(request.image, (width, height), interpolation=cv2.INTER_AREA), dtype=np.uint8
         )
         mask = cv2.resize(request.mask.astype(np.uint8), (width, height)) > 0
-        items = []
+        items: list[ImageItem] = []
         for i in range(request.n):
             cancel.check()
             if i in self.fail_items:
-                items.append(
-                    ImageItem(
-                        error=TaskError(
-                            code="InternalError.Timeout",
-                            message=TIMEOUT_MESSAGE,
-                        )
-                    )
-                )
+                error = TaskError(code="InternalError.Timeout", message=TIMEOUT_MESSAGE)
+                self._done(items, ImageItem(error=error), cancel)
                 continue
             out = base.copy()
             out[mask] = np.uint8((request.seed + 37 * i) % 256)
-            items.append(ImageItem(image=out))
+            self._done(items, ImageItem(image=out), cancel)
         return items
 
 
@@ -98,17 +106,17 @@ class FakeBackground(_Fake):
     def run(self, request: BackgroundRequest, cancel: CancelToken) -> list[ImageItem]:
         _sleep(self.delay, cancel)
         alpha = request.subject[..., 3:].astype(np.float32) / 255.0
-        items = []
+        items: list[ImageItem] = []
         for i in range(request.n):
             cancel.check()
             grey = np.full_like(request.subject[..., :3], (request.seed + 53 * i) % 256)
             mixed = request.subject[..., :3] * alpha + grey * (1.0 - alpha)
             image = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
             if request.title is None:
-                items.append(ImageItem(image=image))
+                self._done(items, ImageItem(image=image), cancel)
                 continue
             layer = {"type": "text", "sub_type": "Title", "content": request.title, "idx": 0}
-            items.append(ImageItem(image=image, plain=image.copy(), layers=[layer]))
+            self._done(items, ImageItem(image=image, plain=image.copy(), layers=[layer]), cancel)
         return items
 
 
@@ -175,16 +183,15 @@ class FakeWanImage(_Fake):
         else:
             base = np.full((height, width, 3), 128, dtype=np.uint8)
         count = request.max_images if request.interleave else request.n
-        items = []
+        items: list[ImageItem] = []
         for i in range(count):
             cancel.check()
             if i in self.fail_items:
-                items.append(
-                    ImageItem(error=TaskError(TIMEOUT_MESSAGE, code="InternalError.Timeout"))
-                )
+                error = TaskError(TIMEOUT_MESSAGE, code="InternalError.Timeout")
+                self._done(items, ImageItem(error=error), cancel)
                 continue
             image = base.copy()
             image[: height // 8] = np.uint8((request.seed + 41 * i) % 256)
             text = f"Step {i + 1}: {request.prompt[:40]}" if request.interleave else None
-            items.append(ImageItem(image=image, text=text))
+            self._done(items, ImageItem(image=image, text=text), cancel)
         return items

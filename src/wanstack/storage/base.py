@@ -1,4 +1,7 @@
-"""The storage seam: results and uploads by key; S3-compatible storage plugs in here later."""
+"""The storage seam: results and uploads by key; S3-compatible storage plugs in here later.
+
+A backend both signs its URLs (:meth:`Storage.url`) and checks them (:meth:`Storage.signed_file`):
+the local one serves them itself at ``/files/…``; an S3 one would hand out presigned URLs."""
 
 from __future__ import annotations
 
@@ -21,11 +24,14 @@ class Storage(Protocol):
     async def delete_prefix(self, prefix: str) -> None:
         """Delete every key that starts with ``prefix`` (missing keys are fine)."""
 
-    def local_path(self, key: str) -> Path | None:
-        """A filesystem path the HTTP layer may stream, or None for remote backends."""
-
     def url(self, key: str, *, expires_ms: int, base_url: str) -> str:
         """An absolute URL that serves ``key`` until ``expires_ms`` (epoch ms)."""
+
+    def signed_file(self, key: str, expires: str, signature: str, now_ms: int) -> Path:
+        """The file behind a URL this storage signed (``/files/<key>?Expires=…&Signature=…``),
+        checked here, beside the signing. Raises :class:`~wanstack.errors.AccessDenied` for a
+        wrong or expired signature and :class:`~wanstack.errors.NotFound` for a missing file
+        (and always, for backends whose URLs point elsewhere)."""
 
     def free_bytes(self) -> int | None:
         """Space left for new files, or None when the backend does not say (remote stores)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
+from wanstack.errors import AccessDenied, NotFound
 from wanstack.storage.signing import Signer
 
 
@@ -66,6 +67,16 @@ class LocalStorage:
             return shutil.disk_usage(folder).free
         except OSError:
             return None
+
+    def signed_file(self, key: str, expires: str, signature: str, now_ms: int) -> Path:
+        # At most 12 ASCII digits (epoch seconds): int() of thousands of digits raises.
+        well_formed = expires.isascii() and expires.isdigit() and len(expires) <= 12
+        if not well_formed or not self._signer.verify_file(key, int(expires), signature, now_ms):
+            raise AccessDenied("Request has expired or its signature does not match.")
+        path = self.local_path(key)
+        if path is None or not path.is_file():
+            raise NotFound("The file has expired or does not exist.")
+        return path
 
     def url(self, key: str, *, expires_ms: int, base_url: str) -> str:
         expires_s = expires_ms // 1000

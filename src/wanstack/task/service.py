@@ -6,10 +6,13 @@ Called by the HTTP routes and the CLI; every read and write is scoped to the cal
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import errno
 import logging
 import sqlite3
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +23,7 @@ from wanstack.clock import Clock, parse_compact_time
 from wanstack.domain import Caller, Task, TaskStatus, TaskSummary
 from wanstack.errors import (
     BadRequest,
+    InternalError,
     InvalidParameter,
     ServiceUnavailable,
     UnsupportedOperation,
@@ -36,6 +40,16 @@ log = logging.getLogger(__name__)
 
 #: how often the free space of storage is looked at again
 DISK_CHECK_SECONDS = 1.0
+#: Longest a sync request waits for its task (CPU engines at 1280*1280 with n=4 take a while).
+SYNC_TIMEOUT_S = 900.0
+#: Polling of a followed task: fast at first (the fake engine answers in milliseconds), then
+#: gently; back to fast whenever it changed.
+POLL_FIRST_S = 0.02
+POLL_MAX_S = 0.25
+SYNC_TIMEOUT_MESSAGE = (
+    "An internal timeout error has occured during execution, please try again later or contact "
+    "service support."
+)
 
 _DAY_MS = 24 * 3600 * 1000
 MAX_PAGE_SIZE = 100
@@ -175,6 +189,54 @@ class TaskService:
         if task is not None and task.status.is_final and task.expires_at < self._clock.now_ms():
             return None  # past retention; the purge will delete it soon
         return task
+
+    async def follow(
+        self,
+        caller: Caller,
+        task_id: str,
+        *,
+        gone: Callable[[], Awaitable[bool]],
+        timeout_s: float = SYNC_TIMEOUT_S,
+    ) -> AsyncIterator[Task]:
+        """The sync use case: wait on a task the caller submitted, yielding it each time its
+        state or partial output changes, the last time when it is final.
+
+        The task is cancelled when ``gone()`` says the client left (the iteration then just
+        ends), and when it is not final within ``timeout_s`` (then ``InternalError.Timeout``).
+        Polls the repository directly: these reads are not the client's queries and do not
+        count against its query rate limit.
+        """
+        scope = scope_of(caller)
+        deadline = time.monotonic() + timeout_s
+        delay = POLL_FIRST_S
+        seen: tuple[TaskStatus, str] | None = None
+        finished = False
+        try:
+            while True:
+                current = await self._repo.get(task_id, scope)
+                if current is None:
+                    raise InternalError()
+                state = (current.status, repr(current.partial))
+                if state != seen:
+                    seen, delay = state, POLL_FIRST_S
+                    finished = current.status.is_final
+                    yield current
+                    if finished:
+                        return
+                if await gone():
+                    return
+                if time.monotonic() > deadline:
+                    raise InternalError(SYNC_TIMEOUT_MESSAGE, code="InternalError.Timeout")
+                await asyncio.sleep(delay)
+                delay = min(delay * 1.5, POLL_MAX_S)
+        finally:
+            if not finished:  # the client left, or time ran out: stop the work
+                with contextlib.suppress(UnsupportedOperation):  # it finished meanwhile
+                    await asyncio.shield(self.cancel(caller, task_id))
+
+    async def counts(self) -> list[tuple[str, str, int]]:
+        """(model, status, count) over every stored task, for metrics."""
+        return list(await self._repo.counts())
 
     async def cancel(self, caller: Caller, task_id: str) -> None:
         """Cancel a PENDING or RUNNING task (a running one stops its work)."""

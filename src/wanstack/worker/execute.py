@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import cv2
@@ -31,6 +32,9 @@ from wanstack.upload.service import UploadService
 log = logging.getLogger(__name__)
 
 RESULT_PREFIX = "results/"
+
+#: Receives a running task's output so far: ``{"output": …, "usage": …}``.
+PartialSink = Callable[[dict[str, Any]], Awaitable[object]]
 
 
 def result_prefix(task_id: str, attempt: int | None = None) -> str:
@@ -94,8 +98,12 @@ class Executor:
             text=item.text,
         )
 
-    async def run(self, task: Task, cancel: CancelToken) -> Outcome:
-        """Run ``task``; raises :class:`TaskCanceled` if it was cancelled meanwhile."""
+    async def run(
+        self, task: Task, cancel: CancelToken, report: PartialSink | None = None
+    ) -> Outcome:
+        """Run ``task``; raises :class:`TaskCanceled` if it was cancelled meanwhile. Outputs the
+        engine reports as finished are stored at once and, with ``report``, the output so far
+        (its model's shape) is handed on after each, so an answer can stream."""
         spec = spec_of(task.model)
         engine_info: dict[str, Any] | None = None
         try:
@@ -105,13 +113,38 @@ class Executor:
             # 2. The engine, loaded once per process and kept resident.
             engine = await asyncio.to_thread(self._engines.get, task.model)
             engine_info = engine.describe()
-            produced = await asyncio.to_thread(engine.run, request, cancel)
+            # 3. Outputs reported while the engine runs are stored as they come...
+            stored: dict[int, StoredItem] = {}
+            reported: asyncio.Queue[tuple[int, ImageItem | VideoItem] | None] = asyncio.Queue()
+            loop = asyncio.get_running_loop()
+
+            def heard(index: int, item: ImageItem | VideoItem) -> None:  # engine's thread
+                loop.call_soon_threadsafe(reported.put_nowait, (index, item))
+
+            cancel.on_item(heard)
+
+            async def keep() -> None:
+                while (entry := await reported.get()) is not None:
+                    stored[entry[0]] = await self._store_item(task, entry[1])
+                    if report is not None:
+                        partial = spec.outcome(request, [stored[i] for i in sorted(stored)])
+                        await report({"output": partial.output, "usage": partial.usage})
+
+            keeper = asyncio.create_task(keep())
+            try:
+                produced: Sequence[ImageItem | VideoItem] = await asyncio.to_thread(
+                    engine.run, request, cancel
+                )
+            finally:
+                reported.put_nowait(None)  # after every item the engine's thread queued
+                await keeper
             cancel.check()
-            # 3. Every output's file into storage (per-item failures are a partial success).
-            stored = []
-            for item in produced:
+            # ...and the rest now (per-item failures are a partial success).
+            items: list[StoredItem] = []
+            for index, item in enumerate(produced):
                 cancel.check()
-                stored.append(await self._store_item(task, item))
+                done = stored.get(index)
+                items.append(done if done is not None else await self._store_item(task, item))
         except TaskCanceled:
             raise
         except TaskError as exc:
@@ -120,7 +153,7 @@ class Executor:
             log.exception("task %s: engine failed", task.id)
             return _with_engine(failure(task.parameters, TaskError()), engine_info)
         # 4. The model shapes its output (results, choices, video_url, usage, …).
-        return _with_engine(spec.outcome(request, stored), engine_info)
+        return _with_engine(spec.outcome(request, items), engine_info)
 
 
 def _with_engine(outcome: Outcome, engine: dict[str, Any] | None) -> Outcome:

@@ -15,6 +15,8 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from wanstack.clock import Clock
 from wanstack.domain import Outcome, Task
@@ -141,7 +143,7 @@ class WorkerPool:
             with task_context(task.id):
                 log.info("task %s: attempt %d of model %s", task.id, task.attempts, task.model)
                 try:
-                    outcome = await self._executor.run(task, token)
+                    outcome = await self._executor.run(task, token, self._partial_sink(task))
                 except TaskCanceled:
                     outcome = None
                 except Exception:  # the executor maps errors; this is a last resort
@@ -185,6 +187,18 @@ class WorkerPool:
             return
         # Discarded work must not leave files behind; each attempt writes its own folder.
         await self._storage.delete_prefix(result_prefix(task.id, task.attempts))
+
+    def _partial_sink(self, task: Task) -> Callable[[dict[str, Any]], Awaitable[object]]:
+        async def sink(partial: dict[str, Any]) -> object:
+            try:
+                return await self._repo.set_partial(
+                    task.id, owner=self.owner, attempt=task.attempts, partial=partial
+                )
+            except Exception:  # a streamed answer then waits for the end; the task goes on
+                log.warning("task %s: could not record its partial output", task.id)
+                return False
+
+        return sink
 
     async def _finish(self, task: Task, outcome: Outcome) -> bool | None:
         """Store ``outcome`` under the lease guard, retrying through database errors: True

@@ -1,44 +1,38 @@
 """The synchronous endpoint (``multimodal-generation/generation``, wan2.6-image): JSON or SSE.
 
 A sync request is an ordinary task underneath: it is validated and stored like any submit, a
-worker (embedded or separate) runs it, and this handler waits for it to finish, so engines
+worker (embedded or separate) runs it, and :meth:`TaskService.follow` waits on it, so engines
 never run on the event loop, the concurrency and account limits apply, and the images are
 stored and served at signed URLs like any other result. The task stays listed under
-``GET /tasks``. If the client goes away, or no worker finishes it within
-:data:`SYNC_TIMEOUT_S`, the task is cancelled.
+``GET /tasks``; if the client goes away, or the task is not done within the sync timeout, it is
+cancelled.
 
 SSE is on when the client sends ``X-DashScope-SSE: enable``, ``Accept: text/event-stream`` or
-``parameters.stream: true`` (contract §4.1); errors are then ``event:error`` frames on a 200
-stream, as DashScope sends them (§5.5).
+``parameters.stream: true`` (contract §4.1). The answer then streams: each image's frame is sent
+as soon as the next image exists (the frame that turns out to be the last one says
+``finish_reason: "stop"``, so it waits for the task's end), with no ``content-length``, and an
+SSE comment every ``WANSTACK_SSE_KEEPALIVE_SECONDS`` (15 s) while nothing is ready, so proxies
+and clients with read timeouts do not cut a long generation. Errors are ``event:error`` frames on
+the 200 stream, as DashScope sends them (§5.5).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from wanstack.api import protocol
 from wanstack.api.deps import base_url, container, header_enabled
-from wanstack.api.handlers import error_response
+from wanstack.api.handlers import error_response, sse_error
 from wanstack.domain import Caller, Task, TaskStatus
-from wanstack.errors import InternalError, ServiceError, UnsupportedOperation
+from wanstack.errors import InternalError, ServiceError, TaskFailed
 from wanstack.logcontext import request_id_var
-from wanstack.task.service import scope_of
 
-#: Longest a sync request waits for its task (CPU engines at 1280*1280 with n=4 take a while).
-SYNC_TIMEOUT_S = 900.0
-#: Task status polling: fast at first (the fake engine answers in milliseconds), then gently.
-POLL_FIRST_S = 0.02
-POLL_MAX_S = 0.25
-TIMEOUT_MESSAGE = (
-    "An internal timeout error has occured during execution, please try again later or contact "
-    "service support."
-)
+KEEPALIVE = b": keep-alive\n\n"
 SSE_MEDIA_TYPE = "text/event-stream;charset=UTF-8"
 SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -52,80 +46,127 @@ def wants_stream(request: Request, body: Any) -> bool:
     return isinstance(parameters, dict) and parameters.get("stream") is True
 
 
-def _sse(payload_frames: list[bytes]) -> Response:
-    return Response(b"".join(payload_frames), media_type=SSE_MEDIA_TYPE, headers=SSE_HEADERS)
-
-
-def _error(exc: ServiceError, stream: bool) -> Response:
-    if not stream:
-        return error_response(exc)
-    payload = protocol.error_body(exc.code, exc.message, request_id_var.get())
-    return _sse([protocol.sse_event(1, payload, status=exc.http_status)])
-
-
-def _task_error(task: Task) -> ServiceError:
-    """The error a FAILED (or cancelled) sync task answers with: a client's mistake (bad media)
-    is a 400, anything else a 500, with the task's own code and message."""
+def _failure(task: Task) -> ServiceError:
+    """What a FAILED (or cancelled) sync task answers with."""
     if task.status is TaskStatus.CANCELED:
         return InternalError("The request was cancelled before it finished.")
-    error = ServiceError(task.message or None, code=task.code or "InternalError.Algo")
-    client_side = error.code.startswith(("InvalidParameter", "BadRequest"))
-    error.http_status = 400 if client_side else 500
-    return error
-
-
-async def _finished(request: Request, caller: Caller, task: Task) -> Task | None:
-    """Wait until ``task`` is final; None if the client went away (the task is cancelled)."""
-    c = container(request)
-    scope = scope_of(caller)
-    deadline = time.monotonic() + SYNC_TIMEOUT_S
-    delay = POLL_FIRST_S
-    while True:
-        # The repository directly, not TaskService.get: these polls are not the client's
-        # queries and must not count against its query rate limit.
-        current = await c.tasks.get(task.id, scope)
-        if current is None:
-            raise InternalError()
-        if current.status.is_final:
-            return current
-        gone = await request.is_disconnected()
-        if gone or time.monotonic() > deadline:
-            with contextlib.suppress(UnsupportedOperation):  # it finished meanwhile
-                await c.task_service.cancel(caller, task.id)
-            if gone:
-                return None
-            raise InternalError(TIMEOUT_MESSAGE, code="InternalError.Timeout")
-        await asyncio.sleep(delay)
-        delay = min(delay * 1.5, POLL_MAX_S)
+    return TaskFailed.of(task.code, task.message)
 
 
 async def generate(request: Request, caller: Caller, endpoint: str, body: Any) -> Response:
     """Run a sync generation request to the end and answer it as JSON or SSE."""
     stream = wants_stream(request, body)
     c = container(request)
-    request_id = request_id_var.get()
     try:
         task = await c.task_service.submit(
             caller,
             endpoint,
             body,
             oss_resolve=header_enabled(request, "x-dashscope-ossresourceresolve"),
-            request_id=request_id,
+            request_id=request_id_var.get(),
         )
-        final = await _finished(request, caller, task)
     except ServiceError as exc:
-        return _error(exc, stream)
-    if final is None:
-        return Response(status_code=499)  # nobody is listening any more
+        if not stream:
+            return error_response(exc)
+        return Response(sse_error(exc, 1), media_type=SSE_MEDIA_TYPE, headers=SSE_HEADERS)
+    if stream:
+        frames = _frames(request, caller, task, c.settings.sse_keepalive_seconds)
+        return StreamingResponse(frames, media_type=SSE_MEDIA_TYPE, headers=SSE_HEADERS)
+    final: Task | None = None
+    try:
+        async for snapshot in c.task_service.follow(caller, task.id, gone=request.is_disconnected):
+            final = snapshot
+    except ServiceError as exc:
+        return error_response(exc)
+    if final is None or not final.status.is_final:
+        return Response(status_code=499)  # the client went away; nobody is listening
     if final.status is not TaskStatus.SUCCEEDED:
-        return _error(_task_error(final), stream)
+        return error_response(_failure(final))
+    return protocol.JSONBytes(protocol.generation_body(final, request_id_var.get(), _urls(request)))
+
+
+def _urls(request: Request) -> protocol.UrlFor:
+    c = container(request)
     root = base_url(request)
 
     def url_for(key: str, expires_ms: int) -> str:
         return c.storage.url(key, expires_ms=expires_ms, base_url=root)
 
-    answer = protocol.generation_body(final, request_id, url_for)
-    if not stream:
-        return protocol.JSONBytes(answer)
-    chunks = protocol.generation_chunks(answer)
-    return _sse([protocol.sse_event(i + 1, chunk) for i, chunk in enumerate(chunks)])
+    return url_for
+
+
+async def _frames(
+    request: Request, caller: Caller, task: Task, keepalive_s: float
+) -> AsyncIterator[bytes]:
+    """The SSE answer: a frame per image as the task makes them (each sent once the next one
+    exists, the last at the task's end), keep-alive comments between, an error frame on
+    failure.
+
+    The task is followed by a separate asyncio task feeding a queue: when the client goes away,
+    Starlette cancels this generator, and cancelling the follower then cancels the generation
+    (the follower's own cleanup is not subject to the cancelled stream's scope).
+    """
+    c = container(request)
+    url_for = _urls(request)
+    request_id = request_id_var.get()
+    updates: asyncio.Queue[Task | ServiceError | None] = asyncio.Queue()
+
+    async def pump() -> None:
+        try:
+            async for snapshot in c.task_service.follow(caller, task.id, gone=_never):
+                updates.put_nowait(snapshot)
+        except ServiceError as exc:
+            updates.put_nowait(exc)
+        updates.put_nowait(None)
+
+    follower = asyncio.create_task(pump(), name=f"follow-{task.id}")
+    _FOLLOWERS.add(follower)
+    follower.add_done_callback(_FOLLOWERS.discard)
+    sent = 0  # image frames sent
+    try:
+        while True:
+            try:
+                update = await asyncio.wait_for(updates.get(), keepalive_s)
+            except TimeoutError:
+                yield KEEPALIVE
+                continue
+            if update is None:
+                return
+            if isinstance(update, ServiceError):
+                yield sse_error(update, sent + 1)
+                return
+            if update.status.is_final and update.status is not TaskStatus.SUCCEEDED:
+                yield sse_error(_failure(update), sent + 1)
+                return
+            final = update.status is TaskStatus.SUCCEEDED
+            answer = _answer(update, final, request_id, url_for)
+            if answer is None:
+                continue
+            chunks = protocol.generation_chunks(answer, final=final)
+            # While running, the newest image waits: only the end says which frame is last.
+            for chunk in (chunks if final else chunks[:-1])[sent:]:
+                sent += 1
+                yield protocol.sse_event(sent, chunk)
+            if final:
+                return
+    finally:
+        follower.cancel()  # a no-op once it ended; else it cancels the task
+
+
+#: Followers of streamed answers (a reference keeps a running asyncio task alive).
+_FOLLOWERS: set[asyncio.Task[None]] = set()
+
+
+async def _never() -> bool:
+    return False  # a streamed answer learns of a departed client by being cancelled
+
+
+def _answer(
+    task: Task, final: bool, request_id: str, url_for: protocol.UrlFor
+) -> dict[str, Any] | None:
+    """The sync answer for the task as it stands: final, or its partial output so far."""
+    if final:
+        return protocol.generation_body(task, request_id, url_for)
+    if task.partial is None:
+        return None
+    return protocol.partial_generation_body(task, request_id, url_for)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hmac
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -27,16 +26,9 @@ async def healthz(request: Request) -> Response:
 
 
 async def readyz(request: Request) -> Response:
-    c = container(request)
-    try:
-        async with c.db.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        return protocol.JSONBytes(
-            {"status": "unavailable", "error": type(exc).__name__}, status_code=503
-        )
-    if c.task_service.disk_full():
-        return protocol.JSONBytes({"status": "unavailable", "error": "DiskFull"}, status_code=503)
+    reason = await container(request).readiness()
+    if reason is not None:
+        return protocol.JSONBytes({"status": "unavailable", "error": reason}, status_code=503)
     return protocol.JSONBytes({"status": "ready"})
 
 
@@ -47,7 +39,7 @@ async def metrics(request: Request) -> Response:
         given = request.headers.get("authorization", "")
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise InvalidApiKey("/metrics needs Authorization: Bearer <WANSTACK_METRICS_TOKEN>.")
-    counts = await container(request).tasks.counts()
+    counts = await container(request).task_service.counts()
     TASKS.clear()
     pending = 0
     for model, status, n in counts:

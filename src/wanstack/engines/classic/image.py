@@ -121,6 +121,7 @@ class WanImage:
                     request.prompt, request.negative_prompt, request.size, seed
                 )
             items.append(ImageItem(image=image))
+            cancel.item_done(index, items[-1])
         return items
 
     # ------------------------------------------------------------------------ text to image
@@ -213,6 +214,7 @@ class WanImage:
                 )
             caption = f"第{step + 1}步：{topic}" if zh else f"Step {step + 1}: {topic}"
             items.append(ImageItem(image=image, text=caption))
+            cancel.item_done(step, items[-1])
         return items
 
 
