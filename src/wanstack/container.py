@@ -145,6 +145,8 @@ class Container:
             return type(exc).__name__
         if self.task_service.disk_full():
             return "DiskFull"
+        if not all(pool.ready.is_set() for pool in self._pools):
+            return "EnginesLoading"
         return None
 
     def worker_pool(self, concurrency: int) -> WorkerPool:

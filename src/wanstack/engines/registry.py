@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 from typing import Any
 
 from wanstack.engines.base import Engine
@@ -98,6 +99,17 @@ class EngineProvider:
                 raise ConfigError(
                     f"WANSTACK_ENGINE_OPTIONS[{key!r}] must be a JSON object of options"
                 )
+
+    def load_all(self) -> dict[str, float]:
+        """Build and load the engine of every model (what a worker serves), before it claims
+        work: a GPU engine's weights, the classic inpainting's compiled kernels. Returns the
+        seconds each took."""
+        took = {}
+        for model in models():
+            started = time.perf_counter()
+            self.get(model)
+            took[model] = time.perf_counter() - started
+        return took
 
     def get(self, model: str) -> Engine[Any]:
         """The loaded engine serving ``model``; loads it on first use (thread-safe)."""

@@ -59,6 +59,10 @@ class Executor:
         self._fetcher = fetcher
         self._uploads = uploads
 
+    async def load_engines(self) -> dict[str, float]:
+        """Load every model's engine (in a thread); seconds per model."""
+        return await asyncio.to_thread(self._engines.load_all)
+
     async def load_media(self, field: str, reference: str, max_bytes: int) -> bytes:
         """Bytes of an input: ``oss://`` from our uploads, ``stored:`` data URIs kept at submit
         (:mod:`wanstack.task.inputs`), anything else via the safe fetcher."""

@@ -72,6 +72,8 @@ class WorkerPool:
         self._slots = asyncio.Semaphore(concurrency)
         self._running: dict[str, tuple[asyncio.Task[None], CancelToken]] = {}
         self._stopping = asyncio.Event()
+        #: set once every engine is loaded; until then the pool claims nothing (/readyz waits)
+        self.ready = asyncio.Event()
         wakeup.on_cancel(self._cancel_local)
 
     @property
@@ -87,6 +89,18 @@ class WorkerPool:
     async def run(self, drain_seconds: float = 60.0) -> None:
         """Claim and run tasks until stopped, then let running ones finish (or give them back)."""
         log.info("worker %s started (%d slots)", self.owner, self._concurrency)
+        # Engines load before the first claim: weights, compiled kernels. A first task must not
+        # wait for them, and a worker that cannot load one must not take work.
+        started = time.perf_counter()
+        took = await self._executor.load_engines()
+        slowest = max(took, key=took.__getitem__) if took else "-"
+        log.info(
+            "engines loaded in %.2f s (slowest: %s, %.2f s)",
+            time.perf_counter() - started,
+            slowest,
+            took.get(slowest, 0.0),
+        )
+        self.ready.set()
         try:
             while not self._stopping.is_set():
                 await self._slots.acquire()
