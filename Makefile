@@ -23,11 +23,12 @@ $(VENV)/.dev: $(BIN)/wanstack
 serve: $(BIN)/wanstack  ## start the service on its embedded defaults (SQLite, local files, workers)
 	$(BIN)/wanstack serve --host $(HOST) --port $(PORT)
 
-lint: $(VENV)/.dev  ## ruff, mypy (strict) and the import layering contract
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+lint: $(VENV)/.dev  ## ruff, mypy (strict), the import contracts, module sizes
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python scripts/module_sizes.py --over 450
 
 test: lint  ## the whole suite: lint, then every test tier on SQLite and PostgreSQL
 	$(BIN)/pytest -q
