@@ -13,8 +13,9 @@ import numpy.typing as npt
 import pytest
 
 from wanstack.engines.base import CancelToken, RGBImage
-from wanstack.engines.classic.camera import Move, cover_crop, ease, parse_motion
+from wanstack.engines.classic.camera import Move, ease, parse_motion
 from wanstack.engines.classic.image2video import CameraVideo
+from wanstack.engines.framing import crop_to_aspect as cover_crop
 from wanstack.engines.mp4 import probe_mp4
 from wanstack.engines.requests import VideoRequest
 from wanstack.errors import MediaInvalid, TaskCanceled

@@ -102,3 +102,25 @@ def contain(image: Pixels, size: tuple[int, int]) -> Pixels:
     x, y = (width - new[0]) // 2, height - new[1]
     out[y : y + new[1], x : x + new[0]] = resized
     return out
+
+
+def crop_to_aspect(
+    image: Pixels, size: tuple[int, int], centre: tuple[float, float], top: float = 0.0
+) -> Pixels:
+    """Crop ``image`` to the aspect of ``size`` (w, h), as large as possible, near ``centre``
+    (fractions of the width and height), without scaling.
+
+    A vertical crop keeps some headroom above ``top`` (where the subject starts, 0–1): heads are
+    at the top of people, and a crop centred on the body's mass would cut them off.
+    """
+    height, width = image.shape[:2]
+    aspect = size[0] / size[1]
+    crop_w, crop_h = width, height
+    if width / height > aspect:
+        crop_w = max(1, min(width, round(height * aspect)))
+    else:
+        crop_h = max(1, min(height, round(width / aspect)))
+    left = min(max(round(centre[0] * width - crop_w / 2), 0), width - crop_w)
+    upper = round(min(centre[1] * height - crop_h / 2, top * height - 0.12 * crop_h))
+    upper = min(max(upper, 0), height - crop_h)
+    return image[upper : upper + crop_h, left : left + crop_w]

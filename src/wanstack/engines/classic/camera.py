@@ -3,8 +3,9 @@ easing and shot plans. Both engines film a still through a moving window, a :cla
 in 0–1 image units, zoom 1 = the whole still); how they choose and ease the move differs.
 
 * **Image to video** (:mod:`.image2video`): :func:`parse_motion` finds the prompt's motion words
-  (Chinese or English, longest match first) and so the :class:`Move`; :func:`cover_crop` fits the
-  image to the output's aspect; :func:`plan_shots` splits the frames into :class:`Shot` s, each a
+  (Chinese or English, longest match first) and so the :class:`Move`;
+  :func:`wanstack.engines.framing.crop_to_aspect` fits the image to the output's aspect;
+  :func:`plan_shots` splits the frames into :class:`Shot` s, each a
   move from a framing (2–4 framings for ``shot_type="multi"``), and :func:`view_at` is the view of
   a shot at any time, eased by :func:`ease` (cosine, never quite at rest).
 * **Text to video** (:mod:`.text2video`): :func:`glide_style` reads push-in, pull-out or pan from
@@ -27,7 +28,6 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from wanstack.engines.base import RGBImage
 from wanstack.engines.requests import VideoRequest
 
 Mat = npt.NDArray[np.float64]  #: 3×3 affine matrix (homogeneous)
@@ -51,27 +51,6 @@ class View:
         z = max(self.z, 1.0)
         half = 0.5 / z
         return View(min(max(self.u, half), 1 - half), min(max(self.v, half), 1 - half), z)
-
-
-def cover_crop(
-    image: RGBImage, size: tuple[int, int], centre: tuple[float, float], top: float = 0.0
-) -> RGBImage:
-    """Crop ``image`` to the aspect of ``size`` (w, h), as large as possible, near ``centre``.
-
-    A vertical crop keeps some headroom above ``top`` (where the subject starts, 0–1): heads are
-    at the top of people, and a crop centred on the body's mass would cut them off.
-    """
-    height, width = image.shape[:2]
-    aspect = size[0] / size[1]
-    crop_w, crop_h = width, height
-    if width / height > aspect:
-        crop_w = max(1, min(width, round(height * aspect)))
-    else:
-        crop_h = max(1, min(height, round(width / aspect)))
-    left = min(max(round(centre[0] * width - crop_w / 2), 0), width - crop_w)
-    upper = round(min(centre[1] * height - crop_h / 2, top * height - 0.12 * crop_h))
-    upper = min(max(upper, 0), height - crop_h)
-    return image[upper : upper + crop_h, left : left + crop_w]
 
 
 # ----------------------------------------------------------------------------- motion words

@@ -33,11 +33,11 @@ from wanstack.engines.classic.camera import (
     Move,
     Shot,
     View,
-    cover_crop,
     parse_motion,
     plan_shots,
     view_at,
 )
+from wanstack.engines.framing import crop_to_aspect
 from wanstack.engines.mp4 import encode_mp4
 from wanstack.engines.requests import VideoRequest
 from wanstack.errors import MediaInvalid
@@ -314,7 +314,7 @@ class CameraVideo:
         cancel.check()
         # 2. Find the subject and cover the output's aspect around it
         subject = Subject(image, request.seed)
-        cover = cover_crop(image, request.size, subject.centre(), subject.top())
+        cover = crop_to_aspect(image, request.size, subject.centre(), subject.top())
         if cover.shape[:2] != image.shape[:2]:
             subject = Subject(cover, request.seed)
         cancel.check()
