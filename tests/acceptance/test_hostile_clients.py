@@ -28,6 +28,7 @@ from PIL import Image
 
 from tests.support.postgres import PostgresServer
 from tests.support.processes import Launcher, Server, free_port, wanstack_command
+from wanstack.catalog.registry import MODELS
 
 SUBMIT = "/api/v1/services/aigc/image2image/image-synthesis"
 MIB = 1024 * 1024
@@ -117,9 +118,15 @@ def pieces(data: bytes | Iterable[bytes]) -> Iterator[bytes]:
 # -- fixtures ----------------------------------------------------------------------------------
 
 
+#: every model on the fake family: the memory figures are the HTTP layer's, not an engine's
+FAKE = {"WANSTACK_ENGINES": json.dumps(dict.fromkeys(MODELS, "fake"))}
+
+
 @pytest.fixture(scope="module")
 def server(wanstack_module_launcher: Launcher) -> Server:
-    return wanstack_module_launcher.start("hostile")
+    started = wanstack_module_launcher.start("hostile", FAKE)
+    assert started.ready(), "the server never became ready"
+    return started
 
 
 @pytest.fixture(scope="module")
@@ -272,7 +279,8 @@ def test_300_half_open_requests_are_closed_and_healthz_stays_reachable(
 ) -> None:
     """On a server limited to 256 file descriptors (the probe ran out of them): slow clients are
     shed oldest-first when connections run short, and each is cut off 10 s after it started."""
-    server = wanstack_launcher.start("slow-clients", max_open_files=256)
+    server = wanstack_launcher.start("slow-clients", FAKE, max_open_files=256)
+    assert server.ready()
     started = time.monotonic()
     slow = []
     for i in range(300):
@@ -327,6 +335,7 @@ def test_healthz_answers_while_a_task_prepares_a_3000_pixel_input(
     wanstack_launcher: Launcher,
 ) -> None:
     server = wanstack_launcher.start("busy")
+    assert server.ready(timeout=120)  # the classic engine loads (compiles) before it claims
     y, x = np.mgrid[0:3000, 0:3000]
     base = np.stack([x % 256, y % 256, (x // 12 + y // 12) % 256], 2).astype(np.uint8)
     mask = np.zeros((3000, 3000, 3), np.uint8)

@@ -104,6 +104,17 @@ class Server(Process):
         """The ``default`` account's key from ``<data dir>/default-api-key``."""
         return (self.deployment.data_dir / "default-api-key").read_text().strip()
 
+    def ready(self, timeout: float = STARTUP_TIMEOUT_S) -> bool:
+        """Wait until ``/readyz`` answers 200: the engines are loaded (on a fresh install the
+        classic inpainting compiles its kernels first) and the worker takes tasks."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(self.base_url + "/readyz", timeout=2).status_code == 200:
+                    return True
+            time.sleep(0.1)
+        return False
+
     def healthy(self, timeout: float = STARTUP_TIMEOUT_S) -> bool:
         """Wait until ``/healthz`` answers 200 (True) or the process exits or time runs out."""
         deadline = time.monotonic() + timeout
