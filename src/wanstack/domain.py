@@ -82,6 +82,7 @@ class Task:
     engine: dict[str, Any] | None = None  #: what produced the output (wanstack extension)
     #: while RUNNING: the output so far (its shape is the model's), for streamed answers
     partial: dict[str, Any] | None = None
+    progress: int | None = None  #: while RUNNING: 0–100, as the engine reports it
 
 
 @dataclass(frozen=True, slots=True)

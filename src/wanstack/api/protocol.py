@@ -57,6 +57,8 @@ def task_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
         output["end_time"] = format_timestamp(task.finished_at)
     if task.status is TaskStatus.RUNNING:
         output.update(running_output(task.model, task.parameters))
+        if task.progress is not None:  # wanstack extension: 0–100, from the worker's heartbeat
+            output["progress"] = task.progress
     output.update(signed(task.output or {}, task.expires_at, url_for))
     if task.code:
         output["code"] = task.code

@@ -72,6 +72,7 @@ task = Table(
     Column("message", Text, nullable=True),
     Column("engine", Text, nullable=True),  # JSON: what produced the output
     Column("partial", Text, nullable=True),  # JSON: a running attempt's output so far
+    Column("progress", Integer, nullable=True),  # 0–100 while RUNNING
     Index("ix_task_status_submitted_at", "status", "submitted_at"),
     Index("ix_task_account_id_submitted_at", "account_id", "submitted_at"),
     Index("ix_task_expires_at", "expires_at"),

@@ -38,6 +38,16 @@ class CancelToken:
     def __init__(self) -> None:
         self._event = threading.Event()
         self._on_item: Callable[[int, ImageItem | VideoItem], None] | None = None
+        self._progress = 0.0
+
+    def report(self, fraction: float) -> None:
+        """How far the task has come, 0–1 (engines with denoising steps report each step); the
+        worker publishes it as ``output.progress``. Never goes backwards."""
+        self._progress = max(self._progress, min(1.0, max(0.0, fraction)))
+
+    @property
+    def progress(self) -> float:
+        return self._progress
 
     def on_item(self, listener: Callable[[int, ImageItem | VideoItem], None]) -> None:
         """Called (from the engine's thread) for every output reported by :meth:`item_done`."""

@@ -124,6 +124,7 @@ def _to_task(m: Any) -> Task:
         message=m["message"],
         engine=_loads(m["engine"]),
         partial=_loads(m["partial"]),
+        progress=m["progress"],
     )
 
 
@@ -324,6 +325,7 @@ class TaskRepository:
                 lease_expires_at=now + lease_ms,
                 scheduled_at=func.coalesce(t.c.scheduled_at, _not_before(t.c.submitted_at, now)),
                 partial=None,  # a previous attempt's partial output named its discarded files
+                progress=0,
             )
             .returning(*t.c)
         )
@@ -337,14 +339,21 @@ class TaskRepository:
         return None if row is None else _to_task(row._mapping)
 
     async def heartbeat(
-        self, task_id: str, *, owner: str, attempt: int, now: int, lease_ms: int
+        self,
+        task_id: str,
+        *,
+        owner: str,
+        attempt: int,
+        now: int,
+        lease_ms: int,
+        progress: int | None = None,
     ) -> bool:
-        """Extend the lease; False means the task was cancelled or re-claimed: stop working."""
-        stmt = (
-            update(t)
-            .where(t.c.id == task_id, _held_by(owner, attempt))
-            .values(lease_expires_at=now + lease_ms)
-        )
+        """Extend the lease (and record ``progress``, 0–100); False means the task was cancelled
+        or re-claimed: stop working."""
+        values: dict[str, Any] = {"lease_expires_at": now + lease_ms}
+        if progress is not None:
+            values["progress"] = progress
+        stmt = update(t).where(t.c.id == task_id, _held_by(owner, attempt)).values(values)
         async with self._engine.begin() as conn:
             return (await conn.execute(stmt)).rowcount == 1
 

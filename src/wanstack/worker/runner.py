@@ -254,6 +254,7 @@ class WorkerPool:
                     attempt=task.attempts,
                     now=self._clock.now_ms(),
                     lease_ms=self._lease_ms,
+                    progress=round(100 * token.progress),
                 )
             except Exception:
                 log.exception("task %s: heartbeat failed", task.id)
