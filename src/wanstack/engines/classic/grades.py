@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from wanstack.engines import interleave
 from wanstack.engines.base import RGBImage
 
 Float = npt.NDArray[np.float32]
@@ -263,15 +264,6 @@ GRADES: tuple[Grade, ...] = (
     ),
 )
 
-#: Interleave mode: successive times of day for an outdoor scene (Chinese, English, scene word).
-TIMES = (
-    ("清晨", "morning", "清晨"),
-    ("正午", "midday", "晴天"),
-    ("黄金时刻", "golden hour", "黄金时刻"),
-    ("日落", "sunset", "日落"),
-    ("夜晚", "night", "夜晚"),
-)
-
 
 def find_style(prompt: str) -> str | None:
     """The x-painting style the prompt asks for (the first one it names), or None."""
@@ -303,7 +295,7 @@ def scene_prompt(prompt: str) -> str:
 def time_grade(image: RGBImage, step: int) -> RGBImage:
     """Interleave with an input image: the picture re-lit for the ``step``-th time of day."""
     work = image.astype(np.float32) / 255.0
-    name = TIMES[step % len(TIMES)][1]
+    name = interleave.TIMES[step % len(interleave.TIMES)][1]
     if name == "morning":
         work = _brighter(_cool(work, 0.6), 0.4)
     elif name == "golden hour":

@@ -41,7 +41,6 @@ stylised as far as the prompt's words allow.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -49,11 +48,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from wanstack.engines import interleave
 from wanstack.engines.base import CancelToken, ImageItem, RGBAImage, RGBImage
 from wanstack.engines.classic.grades import (
     COLLAGE,
     OUTPAINT,
-    TIMES,
     as_f32,
     find_grades,
     find_style,
@@ -73,10 +72,6 @@ Float = npt.NDArray[np.float32]
 QUALITY = "v3"  #: scene renderer quality (v3 is finer and, at these sizes, as fast as v2)
 MAX_CROP_LOSS = 1 / 3  #: a cover crop that would lose more than this outpaints instead
 SEED_MOD = 2**31
-
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_CLAUSES = re.compile(r"[。；;！!？?\n]+|，?(?:然后|接着|最后|之后)|,?\s*\b(?:then|next|finally)\b")
 
 
 def has_alpha(image: RGBAImage) -> bool:
@@ -186,44 +181,27 @@ class WanImage:
         ``max_images`` images: an outdoor scene (or the input picture) at successive times of
         day, other scenes in successive variations."""
         prompt = request.prompt
-        zh = bool(_CJK.search(prompt))
-        clauses = [c.strip(" ，,、.") for c in _CLAUSES.split(prompt)]
-        clauses = [c for c in clauses if c]
-        steps = len(clauses) > 1
         spec = parse_prompt(scene_prompt(prompt))
         by_time = bool(request.images) or (spec.outdoor and spec.time_of_day == "day")
-        count = min(request.max_images, len(clauses)) if steps else request.max_images
         items = []
-        for step in range(max(1, count)):
+        for step in interleave.plan(prompt, request.max_images, by_time=by_time):
             cancel.check()
-            seed = (request.seed + step) % SEED_MOD
-            words, topic = "", _short(prompt)
-            if steps:
-                words = topic = _short(clauses[step])
-            elif by_time:
-                zh_time, en_time, words = TIMES[step % len(TIMES)]
-                topic = f"{zh_time}，{topic}" if zh else f"{en_time}, {topic}"
+            seed = (request.seed + step.index) % SEED_MOD
             if request.images:
-                edit = replace(request, prompt=clauses[step]) if steps else request
+                edit = replace(request, prompt=step.clause) if step.clause else request
                 image = self.edit(edit, 0, seed, cancel)
-                if not steps:
-                    image = time_grade(image, step)
+                if step.clause is None:
+                    image = time_grade(image, step.index)
             else:
                 image = self.text_to_image(
-                    prompt, request.negative_prompt, request.size, seed, words
+                    prompt, request.negative_prompt, request.size, seed, step.words
                 )
-            caption = f"第{step + 1}步：{topic}" if zh else f"Step {step + 1}: {topic}"
-            items.append(ImageItem(image=image, text=caption))
-            cancel.item_done(step, items[-1])
+            items.append(ImageItem(image=image, text=step.caption))
+            cancel.item_done(step.index, items[-1])
         return items
 
 
 # ----------------------------------------------------------------------------- building blocks
-
-
-def _short(text: str, limit: int = 40) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def finish(
