@@ -16,8 +16,10 @@ $(BIN)/wanstack: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	@touch $@
 
+# The test suite runs the diffusers engines on tiny random pipelines on the CPU: it needs the gpu
+# extra (torch's CPU wheel where no CUDA is present), though no GPU.
 $(VENV)/.dev: $(BIN)/wanstack
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,gpu]'
 	@touch $@
 
 serve: $(BIN)/wanstack  ## start the service on its embedded defaults (SQLite, local files, workers)

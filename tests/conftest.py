@@ -8,7 +8,7 @@ under CI (``CI=true``) it fails instead: CI must never silently skip that tier.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -66,3 +66,18 @@ def make_settings(tmp_path: Path) -> object:
         return Settings(**values)  # type: ignore[arg-type]
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """The folder of a tiny random diffusers pipeline of a kind
+    (:data:`tests.support.tiny_pipelines.KINDS`), built offline on first use, once per session.
+    Needs the ``gpu`` extra, which the test suite installs."""
+    from tests.support.tiny_pipelines import build
+
+    root = tmp_path_factory.mktemp("tiny_pipelines")
+
+    def folder(kind: str) -> Path:
+        return build(kind, root / kind)
+
+    return folder

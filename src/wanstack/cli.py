@@ -142,16 +142,27 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> Non
     # uvicorn drains on SIGTERM, then re-raises the signal; landing on this no-op handler lets
     # a graceful stop exit with status 0 instead of "killed by SIGTERM".
     signal.signal(signal.SIGTERM, lambda *_: None)
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        http=GuardedHttpProtocol.with_limits(limits),
-        ws="none",
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=int(settings.drain_seconds) + 5,
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            http=GuardedHttpProtocol.with_limits(limits),
+            ws="none",
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=int(settings.drain_seconds) + 5,
+        )
     )
+    # A worker whose engines cannot load (weights missing, wrong pipeline) must not leave an API
+    # that accepts tasks nobody runs: the server stops and the process says why.
+    container.on_fatal(lambda _: setattr(server, "should_exit", True))
+    server.run()
+    if not server.started and container.fatal is None:
+        sys.exit(3)  # as uvicorn.run does: the socket could not be bound, or startup failed
+    if container.fatal is not None:
+        print(f"wanstack: cannot serve: {container.fatal}", file=sys.stderr)
+        sys.exit(2 if isinstance(container.fatal, ConfigError) else 1)
 
 
 def _check_data_dir(settings: Settings) -> None:
@@ -260,10 +271,12 @@ async def _worker(settings: Settings, concurrency: int) -> None:
     await asyncio.wait({run, waiter}, return_when=asyncio.FIRST_COMPLETED)
     log.info("stopping: draining running tasks")
     pool.stop()
-    with contextlib.suppress(asyncio.CancelledError):
-        await run
     waiter.cancel()
-    await container.shutdown()
+    try:
+        with contextlib.suppress(asyncio.CancelledError):
+            await run  # raises when the engines could not load: the worker exits non-zero
+    finally:
+        await container.shutdown()
 
 
 async def _keys(settings: Settings, args: argparse.Namespace) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import make_url
@@ -68,6 +68,9 @@ class Container:
     _background: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _pools: list[WorkerPool] = field(default_factory=list)
+    _fatal_listeners: list[Callable[[BaseException], None]] = field(default_factory=list)
+    #: why the embedded worker pool died (engines that could not load), if it did
+    fatal: BaseException | None = None
 
     @classmethod
     def build(
@@ -183,9 +186,9 @@ class Container:
         """Start the worker pool (if ``workers`` > 0), housekeeping, and LISTEN on PostgreSQL."""
         if workers > 0:
             pool = self.worker_pool(workers)
-            self._background.append(
-                asyncio.create_task(pool.run(self.settings.drain_seconds), name="worker-pool")
-            )
+            job = asyncio.create_task(pool.run(self.settings.drain_seconds), name="worker-pool")
+            job.add_done_callback(self._pool_ended)
+            self._background.append(job)
         self._background.append(
             asyncio.create_task(
                 self.maintenance().run_forever(max(self.settings.poll_seconds, 2.0), self._stop),
@@ -204,6 +207,20 @@ class Container:
                     name="listen",
                 )
             )
+
+    def on_fatal(self, listener: Callable[[BaseException], None]) -> None:
+        """Call ``listener`` when the embedded worker pool dies (its engines could not load):
+        ``serve`` then stops instead of answering without a worker."""
+        self._fatal_listeners.append(listener)
+
+    def _pool_ended(self, job: asyncio.Task[None]) -> None:
+        if job.cancelled() or job.exception() is None:
+            return
+        fatal = self.fatal = job.exception()
+        assert fatal is not None
+        log.error("the worker pool stopped: %s", fatal)
+        for listener in self._fatal_listeners:
+            listener(fatal)
 
     async def shutdown(self) -> None:
         """Stop claiming, drain running tasks, stop housekeeping, close connections."""

@@ -27,16 +27,21 @@ DEFAULT_IMPLEMENTATION = "classic"
 ENGINES: dict[tuple[str, str], str] = {
     ("wanx-x-painting", "classic"): "wanstack.engines.classic.inpaint:ClassicInpaint",
     ("wanx-x-painting", "fake"): "wanstack.engines.fake:FakeInpaint",
+    ("wanx-x-painting", "diffusers"): "wanstack.engines.diffusers.inpaint:DiffusersInpaint",
     ("wanx-background-generation-v2", "classic"): (
         "wanstack.engines.classic.background:ClassicBackground"
     ),
     ("wanx-background-generation-v2", "fake"): "wanstack.engines.fake:FakeBackground",
+    ("wanx-background-generation-v2", "diffusers"): (
+        "wanstack.engines.diffusers.background:DiffusersBackground"
+    ),
     ("wan2.6-t2v", "classic"): "wanstack.engines.classic.text2video:SceneVideo",
     ("wan2.6-t2v", "fake"): "wanstack.engines.fake:FakeVideo",
     ("wan2.6-i2v", "classic"): "wanstack.engines.classic.image2video:CameraVideo",
     ("wan2.6-i2v", "fake"): "wanstack.engines.fake:FakeVideo",
     ("wan2.6-image", "classic"): "wanstack.engines.classic.image:WanImage",
     ("wan2.6-image", "fake"): "wanstack.engines.fake:FakeWanImage",
+    ("wan2.6-image", "diffusers"): "wanstack.engines.diffusers.image:DiffusersImage",
 }
 
 
