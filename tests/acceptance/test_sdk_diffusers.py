@@ -92,6 +92,32 @@ def fetch(url: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(response.content)).convert("RGB"))
 
 
+def paint(server: Server, base: str, mask: str, **args: Any) -> Any:
+    """One wanx-x-painting call through the SDK (1024*1024, prompt "a cat" unless given)."""
+    return ImageSynthesis.call(
+        **{
+            "model": "wanx-x-painting",
+            "prompt": "a cat",
+            "size": "1024*1024",
+            "task": "image2image",
+            "extra_input": {"base_image_url": base, "mask_image_url": mask},
+            "api_key": server.api_key,
+            **args,
+        }
+    )
+
+
+def draw(server: Server, content: list[dict[str, str]], size: str, **args: Any) -> Any:
+    """One synchronous wan2.6-image call through the SDK."""
+    return MultiModalConversation.call(  # type: ignore[call-overload]
+        model="wan2.6-image",
+        messages=[{"role": "user", "content": content}],
+        size=size,
+        api_key=server.api_key,
+        **args,
+    )
+
+
 # ------------------------------------------------------------------------------ wanx-x-painting
 
 
@@ -101,20 +127,12 @@ def test_x_painting_sizes_pixels_seed_and_n(
     base_png, mask_bytes = photo_png(640, 480, seed=3), mask_png(640, 480)
     base = media_server.put("dx-base.png", base_png)
     mask = media_server.put("dx-mask.png", mask_bytes)
-    args: dict[str, Any] = {
-        "model": "wanx-x-painting",
-        "prompt": "a bowl of fruit",
-        "size": "1280*720",
-        "task": "image2image",
-        "extra_input": {"base_image_url": base, "mask_image_url": mask},
-        "seed": 42,
-        "api_key": server.api_key,
-    }
-    first = ImageSynthesis.call(n=2, **args)
+    args: dict[str, Any] = {"prompt": "a bowl of fruit", "size": "1280*720", "seed": 42}
+    first = paint(server, base, mask, n=2, **args)
     assert first.status_code == HTTPStatus.OK, first
     assert first.output.task_status == "SUCCEEDED", first
     results = [fetch(r.url) for r in first.output.results]
-    again = ImageSynthesis.call(n=1, **args)
+    again = paint(server, base, mask, n=1, **args)
     assert again.output.task_status == "SUCCEEDED", again
 
     assert [r.shape for r in results] == [(720, 1280, 3)] * 2
@@ -196,37 +214,24 @@ def test_background_keeps_the_product_and_titles_render_from_layers(
 def test_wan_image_sync_edit_sse_and_async(
     server: Server, sdk: None, media_server: MediaServer
 ) -> None:
-    rsp: Any = MultiModalConversation.call(
-        model="wan2.6-image",
-        messages=[{"role": "user", "content": [{"text": "a lighthouse at dusk"}]}],
-        size="1280*720",
-        n=2,
-        api_key=server.api_key,
-    )
+    rsp = draw(server, [{"text": "a lighthouse at dusk"}], "1280*720", n=2)
     assert rsp.status_code == HTTPStatus.OK, rsp
     urls = [c["image"] for c in rsp.output.choices[0].message.content]
     assert [fetch(u).shape for u in urls] == [(720, 1280, 3)] * 2
 
     picture = media_server.put("dimg.png", photo_png(512, 384, seed=4))  # sides ≥ 384
-    edit: Any = MultiModalConversation.call(
-        model="wan2.6-image",
-        messages=[{"role": "user", "content": [{"text": "make it autumn"}, {"image": picture}]}],
-        size="1024*1024",
-        n=1,
-        api_key=server.api_key,
-    )
+    edit = draw(server, [{"text": "make it autumn"}, {"image": picture}], "1024*1024", n=1)
     assert edit.status_code == HTTPStatus.OK, edit
     assert fetch(edit.output.choices[0].message.content[0]["image"]).shape == (1024, 1024, 3)
 
     chunks = list(
-        MultiModalConversation.call(  # type: ignore[arg-type]
-            model="wan2.6-image",
-            messages=[{"role": "user", "content": [{"text": "先和面，然后发酵，最后烤制"}]}],
+        draw(
+            server,
+            [{"text": "先和面，然后发酵，最后烤制"}],
+            "960*960",
             stream=True,
             enable_interleave=True,
             max_images=3,
-            size="960*960",
-            api_key=server.api_key,
         )
     )
     assert [c.status_code for c in chunks] == [200, 200, 200]
@@ -304,14 +309,7 @@ def cancel_then_run_next(server: Server, media_server: MediaServer) -> None:
     # the one worker slot is free at once: the next task runs and succeeds
     base = media_server.put("dc-base.png", photo_png())
     mask = media_server.put("dc-mask.png", mask_png())
-    nxt = ImageSynthesis.call(
-        model="wanx-x-painting",
-        prompt="a cat",
-        size="1024*1024",
-        task="image2image",
-        extra_input={"base_image_url": base, "mask_image_url": mask},
-        api_key=server.api_key,
-    )
+    nxt = paint(server, base, mask)
     assert nxt.output.task_status == "SUCCEEDED", (nxt.output, server.log_text()[-3000:])
     log = server.log_text()
     assert "wan2.6-image: Flux2KleinPipeline loaded from" in log  # the load time is logged
@@ -367,22 +365,9 @@ def alternate(server: Server, base: str, mask: str, rss_mib: Callable[[], float]
     """10 rounds of one x-painting and one wan2.6-image task; resident memory after each."""
     readings = []
     for _ in range(10):  # 20 tasks, alternating between two models in the one worker
-        painted = ImageSynthesis.call(
-            model="wanx-x-painting",
-            prompt="a cat",
-            size="1024*1024",
-            task="image2image",
-            extra_input={"base_image_url": base, "mask_image_url": mask},
-            api_key=server.api_key,
-        )
+        painted = paint(server, base, mask)
         assert painted.output.task_status == "SUCCEEDED", painted
-        drawn: Any = MultiModalConversation.call(
-            model="wan2.6-image",
-            messages=[{"role": "user", "content": [{"text": "a red bicycle"}]}],
-            size="1024*1024",
-            n=1,
-            api_key=server.api_key,
-        )
+        drawn = draw(server, [{"text": "a red bicycle"}], "1024*1024", n=1)
         assert drawn.status_code == HTTPStatus.OK, drawn
         readings.append(rss_mib())
     return readings

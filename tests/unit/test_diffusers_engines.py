@@ -302,6 +302,34 @@ def test_a_controlnet_gets_the_edges_or_the_product(tiny_weights: Callable[[str]
     assert product_on_black[0, 0].max() == 0 and product_on_black[40, 24].max() > 0
 
 
+def test_a_controlnet_option_joins_sdxl_inpainting_weights(
+    tiny_weights: Callable[[str], Path],
+) -> None:
+    """EcomXL-style: SDXL inpainting weights plus a separate ControlNetModel folder."""
+    base = tiny_weights("sdxl_inpaint")
+    controlnet = tiny_weights("sdxl_inpaint_controlnet") / "controlnet"
+    engine = DiffusersBackground(
+        weights=str(base), controlnet=str(controlnet), control="inpaint", **TINY
+    )
+    request = background_request(n=1)
+    item = engine.run(request, CancelToken())[0]
+    resident = engine.resident
+    assert resident.class_name == "StableDiffusionXLControlNetInpaintPipeline"
+    assert resident.pipe.controlnet is not None
+    plain = DiffusersInpaint(weights=str(base), **TINY)
+    assert resident.pipe.unet is plain.resident.pipe.unet  # shared, not a second copy
+    assert resident.lock is plain.resident.lock
+    opaque = request.subject[..., 3] == 255
+    assert item.image is not None
+    assert np.array_equal(item.image[opaque], request.subject[..., :3][opaque])
+    with pytest.raises(runtime.WeightsError, match="cannot load the ControlNet weights"):
+        DiffusersBackground(weights=str(base), controlnet=str(base / "nope")).load()
+    with pytest.raises(runtime.WeightsError, match="FluxKontextPipeline, which cannot serve"):
+        DiffusersBackground(
+            weights=str(tiny_weights("flux_kontext")), controlnet=str(controlnet)
+        ).load()
+
+
 def test_noise_level_sets_the_reference_strength() -> None:
     ref = np.zeros((8, 8, 4), np.uint8)
     assert strength_for(background_request()) == 1.0  # no reference: all is generated
@@ -447,12 +475,29 @@ def test_group_offload_runs_on_cpu(tiny_weights: Callable[[str], Path]) -> None:
         ({"weights": "x", "offload": "model"}, "needs a CUDA device"),
         ({"weights": "x", "steps": 0}, '"steps" must be a number from 1 to 1000'),
         ({"weights": "x", "lora": ["a.safetensors"]}, '"lora" must be a list of'),
+        ({"weights": "x", "style_strength": 1.5}, '"style_strength" must be a number from 0.05'),
     ],
 )
 def test_bad_options_are_refused_by_name(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message) as caught:
         DiffusersInpaint(**options)
     assert "WANSTACK_ENGINE_OPTIONS['wanx-x-painting']" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"control_scale": "high"}, '"control_scale" must be a number from 0 to 2'),
+        ({"control_scale": 3}, '"control_scale" must be a number from 0 to 2'),
+        ({"control": "depth"}, '"control" must be "edges" or "inpaint"'),
+        ({"controlnet": 7}, '"controlnet" must be a ControlNet folder'),
+        ({"style_strength": 0.5}, r"unknown option\(s\) \['style_strength'\]"),
+    ],
+)
+def test_bad_background_options_are_refused_by_name(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        DiffusersBackground(weights="x", **options)
+    assert "WANSTACK_ENGINE_OPTIONS['wanx-background-generation-v2']" in str(caught.value)
 
 
 def test_unloadable_weights_name_the_model_and_the_folder(

@@ -15,7 +15,8 @@ re-encodes the kept region too, so the paste is not optional).
   its colours and layout survive). With ``ref_prompt`` too, ``ref_prompt_weight`` moves the
   strength towards 1 (the text wins) or keeps it (the image wins).
 * ``reference_edge`` elements go through the ControlNet when the weights have one
-  (``StableDiffusionXLControlNetInpaintPipeline``; option ``control``: ``edges`` for a
+  (``StableDiffusionXLControlNetInpaintPipeline`` weights, or SDXL weights and the option
+  ``controlnet`` naming a ``ControlNetModel``; option ``control``: ``edges`` for a
   canny/lineart ControlNet, ``inpaint`` for an e-commerce inpainting ControlNet such as
   EcomXL's, which is given the product on black), else they are drawn into the starting image;
   their prompts join the prompt. Foreground elements may cover the product, as in the classic
@@ -28,7 +29,8 @@ re-encodes the kept region too, so the paste is not optional).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -38,6 +40,7 @@ from wanstack.engines.base import CancelToken, ImageItem, RGBAImage, RGBImage
 from wanstack.engines.diffusers import pictures, runtime
 from wanstack.engines.diffusers.common import DiffusersEngine, Progress
 from wanstack.engines.diffusers.inpaint import DiffusersInpaint
+from wanstack.engines.diffusers.options import option_error
 from wanstack.engines.diffusers.pictures import Mask
 from wanstack.engines.diffusers.runtime import Resident
 from wanstack.engines.framing import cover
@@ -58,6 +61,7 @@ SCENE_PRESETS = {
 GREY = (128, 128, 128)  #: what transparent parts of the starting image are
 V3_STEPS = 1.5  #: v3's steps, relative to v2's
 CONTROL_SCALE = 0.5  #: ControlNet conditioning scale (EcomXL's card: 0.5 works best)
+WITH_CONTROLNET = "StableDiffusionXLControlNetInpaintPipeline"
 
 
 def strength_for(request: BackgroundRequest) -> float:
@@ -99,15 +103,37 @@ class DiffusersBackground(DiffusersEngine):
     """wanx-background-generation-v2: the scene inpainted around the product; see the module."""
 
     model = "wanx-background-generation-v2"
-    pipelines = DiffusersInpaint.pipelines | {"StableDiffusionXLControlNetInpaintPipeline"}
+    pipelines = DiffusersInpaint.pipelines | {WITH_CONTROLNET}
     convert = DiffusersInpaint.convert
-    extra_keys = ("control", "control_scale")
+    extra_keys = ("control", "controlnet")
+    numbers: ClassVar[Mapping[str, tuple[type, float, float]]] = {
+        "control_scale": (float, 0.0, 2.0)
+    }
 
     def __init__(self, **raw: Any) -> None:
         super().__init__(**raw)
         control = self.options.extra.get("control", "edges")
         if control not in ("edges", "inpaint"):
-            raise runtime.option_error(self.model, '"control" must be "edges" or "inpaint"')
+            raise option_error(self.model, '"control" must be "edges" or "inpaint"')
+        controlnet = self.options.extra.get("controlnet")
+        if controlnet is not None and (not isinstance(controlnet, str) or not controlnet):
+            raise option_error(self.model, '"controlnet" must be a ControlNet folder or repo id')
+
+    def _load(self) -> Resident:
+        """With a ``controlnet`` option: SDXL (inpainting) weights and that ControlNet, run as
+        one ``StableDiffusionXLControlNetInpaintPipeline`` (the modules are shared)."""
+        controlnet = self.options.extra.get("controlnet")
+        if controlnet is None:
+            return super()._load()
+        return runtime.load(
+            self.options,
+            {WITH_CONTROLNET},
+            convert={
+                "StableDiffusionXLInpaintPipeline": WITH_CONTROLNET,
+                "StableDiffusionXLPipeline": WITH_CONTROLNET,
+            },
+            controlnet=controlnet,
+        )
 
     def run(self, request: BackgroundRequest, cancel: CancelToken) -> list[ImageItem]:
         cancel.check()

@@ -10,7 +10,8 @@ from typing import Any, ClassVar
 
 from wanstack.engines.base import CancelToken
 from wanstack.engines.diffusers import runtime
-from wanstack.engines.diffusers.runtime import Options, Resident
+from wanstack.engines.diffusers.options import Options, number_option, parse_options
+from wanstack.engines.diffusers.runtime import Resident
 
 log = logging.getLogger("wanstack.engines.diffusers")
 
@@ -36,7 +37,7 @@ CLASS_DEFAULTS: dict[str, tuple[int, float]] = {
     "ZImageInpaintPipeline": (9, 0.0),
 }
 
-#: option keys every engine of this family adds to :data:`runtime.COMMON_KEYS`
+#: option keys every engine of this family adds to :data:`.options.COMMON_KEYS`
 ENGINE_KEYS = frozenset({"negative_prompt", "max_sequence_length"})
 
 
@@ -72,11 +73,14 @@ class DiffusersEngine:
     convert: ClassVar[Mapping[str, str]] = {}
     #: option keys this engine takes beyond the family's
     extra_keys: ClassVar[Collection[str]] = ()
+    #: numeric options among :attr:`extra_keys`: key → (type, lowest, highest)
+    numbers: ClassVar[Mapping[str, tuple[type, float, float]]] = {}
 
     def __init__(self, **raw: Any) -> None:
-        self.options: Options = runtime.parse_options(
-            self.model, raw, extra_keys=ENGINE_KEYS | frozenset(self.extra_keys)
-        )
+        keys = ENGINE_KEYS | frozenset(self.extra_keys) | frozenset(self.numbers)
+        self.options: Options = parse_options(self.model, raw, extra_keys=keys)
+        for key, (kind, lo, hi) in self.numbers.items():
+            number_option(self.model, raw, key, kind, lo, hi)
         self._resident: Resident | None = None
 
     @property
@@ -89,7 +93,7 @@ class DiffusersEngine:
     def load(self) -> None:
         if self._resident is not None:
             return
-        self._resident = runtime.load(self.options, self.pipelines, convert=self.convert)
+        self._resident = self._load()
         log.info(
             "%s: %s loaded from %s on %s (%s) in %.2f s",
             self.model,
@@ -99,6 +103,9 @@ class DiffusersEngine:
             self.options.dtype,
             self._resident.loaded_in_s,
         )
+
+    def _load(self) -> Resident:
+        return runtime.load(self.options, self.pipelines, convert=self.convert)
 
     def describe(self) -> dict[str, Any]:
         return {"engine": self.name, **_describe(self.resident, self.options)}

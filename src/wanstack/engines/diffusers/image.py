@@ -26,6 +26,7 @@ from wanstack.engines import interleave
 from wanstack.engines.base import CancelToken, ImageItem, RGBAImage, RGBImage
 from wanstack.engines.diffusers import pictures, runtime
 from wanstack.engines.diffusers.common import DiffusersEngine, Progress, describe_edit
+from wanstack.engines.diffusers.options import option_error
 from wanstack.engines.diffusers.runtime import Resident
 from wanstack.engines.requests import ImageGenRequest
 from wanstack.errors import TaskError
@@ -57,7 +58,7 @@ class DiffusersImage(DiffusersEngine):
         super().__init__(**raw)
         edit = self.options.extra.get("edit_weights")
         if edit is not None and (not isinstance(edit, str) or not edit):
-            raise runtime.option_error(self.model, '"edit_weights" must be a folder or repo id')
+            raise option_error(self.model, '"edit_weights" must be a folder or repo id')
         self._edit: Resident | None = None
 
     def load(self) -> None:

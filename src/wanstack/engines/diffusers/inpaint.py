@@ -84,7 +84,9 @@ class DiffusersInpaint(DiffusersEngine):
         "QwenImagePipeline": "QwenImageInpaintPipeline",
         "ZImagePipeline": "ZImageInpaintPipeline",
     }
-    extra_keys = ("style_strength",)
+    numbers: ClassVar[Mapping[str, tuple[type, float, float]]] = {
+        "style_strength": (float, 0.05, 1.0)
+    }
 
     def run(self, request: InpaintRequest, cancel: CancelToken) -> list[ImageItem]:
         cancel.check()

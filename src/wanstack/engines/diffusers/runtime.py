@@ -1,14 +1,6 @@
 """Resident diffusers pipelines: loaded once per worker, shared, run one call at a time.
 
-* **Options** (``WANSTACK_ENGINE_OPTIONS``, per DashScope model) are parsed and checked at start by
-  :func:`parse_options`: ``weights`` (a local folder in diffusers format, or a hub repo id where the
-  host can reach the hub), ``device`` (``cuda``, ``cuda:N``, ``cpu``; default ``cuda`` when
-  present), ``dtype`` (``bfloat16``, ``float16``, ``float32``; default ``bfloat16`` on CUDA,
-  ``float32`` on CPU), ``steps``, ``guidance``, ``max_pixels`` (a cap on the generation
-  resolution; results are resized to the exact size DashScope returns), ``lora`` (a list of
-  ``{"weights", "scale"}``), ``offload`` (``none``, ``model``, ``group``, ``sequential``) and
-  what an engine adds. A wrong key or value is a :class:`~wanstack.errors.ConfigError` naming the
-  model and the key.
+* **Options** (:mod:`.options`) are checked at start, before anything loads.
 * **Loading** (:func:`load`): the pipeline class is read from the weights' ``model_index.json``
   and must be one the engine can drive; weights the same engine options point at are loaded once
   per process and shared by every model that uses them (:data:`_RESIDENT`). Any failure is a
@@ -36,105 +28,12 @@ import numpy as np
 import torch
 
 from wanstack.engines.base import CancelToken
+from wanstack.engines.diffusers.options import DTYPES, Options
 from wanstack.errors import ConfigError
-
-#: option keys every diffusers engine takes
-COMMON_KEYS = frozenset(
-    {"weights", "device", "dtype", "steps", "guidance", "max_pixels", "lora", "offload"}
-)
-OFFLOADS = ("none", "model", "group", "sequential")
-DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
-#: default cap on generation pixels (results are resized to the requested size afterwards)
-MAX_PIXELS = 1024 * 1024
 
 
 class WeightsError(ConfigError):
     """A model's weights could not be loaded (missing folder, wrong pipeline class, bad files)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Lora:
-    weights: str
-    scale: float = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    """One model's diffusers options, checked."""
-
-    model: str
-    weights: str
-    device: str
-    dtype: str
-    steps: int | None
-    guidance: float | None
-    max_pixels: int
-    lora: tuple[Lora, ...]
-    offload: str
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-def option_error(model: str, message: str) -> ConfigError:
-    return ConfigError(f"WANSTACK_ENGINE_OPTIONS[{model!r}]: {message}")
-
-
-def parse_options(model: str, raw: dict[str, Any], *, extra_keys: Collection[str] = ()) -> Options:
-    """Check one model's options (refused at start, naming the model and the key)."""
-    unknown = sorted(set(raw) - COMMON_KEYS - set(extra_keys))
-    if unknown:
-        allowed = sorted(COMMON_KEYS | set(extra_keys))
-        raise option_error(
-            model, f"unknown option(s) {unknown}; the diffusers engine takes {allowed}"
-        )
-    weights = raw.get("weights")
-    if not isinstance(weights, str) or not weights:
-        raise option_error(model, '"weights" is required: a diffusers folder or a hub repo id')
-    cuda = torch.cuda.is_available()
-    device = str(raw.get("device") or ("cuda" if cuda else "cpu"))
-    if not (device == "cpu" or device == "cuda" or device.startswith("cuda:")):
-        raise option_error(model, f'"device" must be cpu, cuda or cuda:N, got {device!r}')
-    if device.startswith("cuda") and not cuda:
-        raise option_error(model, f'"device" is {device!r} but this machine has no CUDA device')
-    dtype = str(raw.get("dtype") or ("bfloat16" if device.startswith("cuda") else "float32"))
-    if dtype not in DTYPES:
-        raise option_error(model, f'"dtype" must be one of {sorted(DTYPES)}, got {dtype!r}')
-    offload = str(raw.get("offload") or "none")
-    if offload not in OFFLOADS:
-        raise option_error(model, f'"offload" must be one of {list(OFFLOADS)}, got {offload!r}')
-    if offload in ("model", "sequential") and not device.startswith("cuda"):
-        raise option_error(
-            model, f'"offload": "{offload}" needs a CUDA device (use "group" on CPU)'
-        )
-    steps = _number(model, raw, "steps", int, 1, 1000)
-    guidance = _number(model, raw, "guidance", float, 0.0, 100.0)
-    max_pixels = _number(model, raw, "max_pixels", int, 64 * 64, 16384 * 16384) or MAX_PIXELS
-    loras = []
-    for item in raw.get("lora") or []:
-        if not isinstance(item, dict) or not isinstance(item.get("weights"), str):
-            raise option_error(model, '"lora" must be a list of {"weights": path, "scale": number}')
-        loras.append(Lora(item["weights"], float(item.get("scale", 1.0))))
-    extra = {k: raw[k] for k in extra_keys if k in raw}
-    return Options(
-        model,
-        weights,
-        device,
-        dtype,
-        steps,
-        guidance,
-        int(max_pixels),
-        tuple(loras),
-        offload,
-        extra,
-    )
-
-
-def _number(model: str, raw: dict[str, Any], key: str, kind: type, lo: float, hi: float) -> Any:
-    value = raw.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
-        raise option_error(model, f'"{key}" must be a number from {lo:g} to {hi:g}, got {value!r}')
-    return kind(value)
 
 
 def pipeline_class(weights: str) -> str:
@@ -230,13 +129,15 @@ def load(
     *,
     weights: str | None = None,
     convert: Mapping[str, str] | None = None,
+    controlnet: str | None = None,
 ) -> Resident:
     """The resident pipeline for ``options`` (``weights`` overrides ``options.weights``, e.g. a
     model's edit pipeline), loaded on first use; raises :class:`WeightsError`.
 
     Weights holding a class outside ``allowed`` that ``convert`` maps to one inside are loaded as
     they are (shared with any model that runs them directly) and wrapped by the other class's
-    ``from_pipe``: the same modules, no second copy in memory, and one lock for both."""
+    ``from_pipe``: the same modules, no second copy in memory, and one lock for both. A
+    ``controlnet`` (a ``ControlNetModel`` folder or repo id) joins the wrapped pipeline."""
     weights = weights or options.weights
     key = (weights, options.device, options.dtype, options.offload, options.lora)
     with _LOADING:
@@ -246,24 +147,41 @@ def load(
         if target not in allowed:  # refused before anything heavy loads
             raise _wrong_class(options.model, weights, held, allowed, convert)
         found = found or _loaded(key, options, weights, held)
-        if target == found.class_name:
+        if target == found.class_name and controlnet is None:
             return found
-        derived = _RESIDENT.get((*key, target))
+        derived = _RESIDENT.get((*key, target, controlnet))
         if derived is None:
-            import diffusers
-
-            try:
-                pipe = getattr(diffusers, target).from_pipe(found.pipe)
-            except Exception as exc:
-                raise WeightsError(
-                    f"{options.model}: cannot run the {found.class_name} weights {weights} "
-                    f"as a {target}: {exc}"
-                ) from exc
-            pipe.set_progress_bar_config(disable=True)
-            derived = Resident(pipe, target, weights, options.device, lock=found.lock)
-            derived.loaded_in_s = found.loaded_in_s
-            _RESIDENT[(*key, target)] = derived
+            derived = _derived(found, target, options, controlnet)
+            _RESIDENT[(*key, target, controlnet)] = derived
         return derived
+
+
+def _derived(found: Resident, target: str, options: Options, controlnet: str | None) -> Resident:
+    """``found``'s modules as a ``target`` pipeline, with a ControlNet added when named."""
+    import diffusers
+
+    where = f"{options.model}: cannot run the {found.class_name} weights {found.weights}"
+    extra: dict[str, Any] = {}
+    if controlnet is not None:
+        try:
+            extra["controlnet"] = diffusers.ControlNetModel.from_pretrained(  # type: ignore[no-untyped-call]
+                controlnet,
+                torch_dtype=DTYPES[options.dtype],
+                local_files_only=Path(controlnet).is_dir(),
+            )
+        except Exception as exc:
+            raise WeightsError(
+                f"{options.model}: cannot load the ControlNet weights {controlnet}: {exc}"
+            ) from exc
+    try:
+        pipe = getattr(diffusers, target).from_pipe(found.pipe, **extra)
+        _place(pipe, options, new=extra.values())
+    except Exception as exc:
+        raise WeightsError(f"{where} as a {target}: {exc}") from exc
+    pipe.set_progress_bar_config(disable=True)
+    derived = Resident(pipe, target, found.weights, options.device, lock=found.lock)
+    derived.loaded_in_s = found.loaded_in_s
+    return derived
 
 
 def _class_of(model: str, weights: str) -> str:
@@ -321,20 +239,33 @@ def _from_pretrained(class_name: str, weights: str, options: Options) -> Any:
         pipe.set_adapters(
             [f"lora{i}" for i in range(len(options.lora))], [x.scale for x in options.lora]
         )
+    _place(pipe, options, new=pipe.components.values())
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def _place(pipe: Any, options: Options, new: Collection[Any]) -> None:
+    """Put a pipeline where the options say: on the device, or offloaded. ``new`` are its
+    modules not placed yet (a pipeline made by ``from_pipe`` shares the rest, already placed;
+    model and sequential offload hooks belong to a pipeline, so they are set up again)."""
+    modules = [m for m in new if isinstance(m, torch.nn.Module)]
     if options.offload == "model":
         pipe.enable_model_cpu_offload(device=options.device)
     elif options.offload == "sequential":
         pipe.enable_sequential_cpu_offload(device=options.device)
     elif options.offload == "group":
-        pipe.enable_group_offload(
-            onload_device=torch.device(options.device),
-            offload_device=torch.device("cpu"),
-            offload_type="leaf_level",
-        )
+        from diffusers.hooks.group_offloading import apply_group_offloading
+
+        for module in modules:
+            apply_group_offloading(
+                module,
+                onload_device=torch.device(options.device),
+                offload_device=torch.device("cpu"),
+                offload_type="leaf_level",
+            )
     elif options.device != "cpu":  # loaded on the CPU
-        pipe.to(options.device)
-    pipe.set_progress_bar_config(disable=True)
-    return pipe
+        for module in modules:
+            module.to(options.device)
 
 
 def missing_components(class_name: str, weights: str) -> dict[str, Any]:
