@@ -1,4 +1,4 @@
-"""The ``wanstack`` command: serve, worker, keys, migrate.
+"""The ``wanstack`` command: serve, worker, keys, migrate, edges, models.
 
 Stable interfaces (DESIGN §7): ``serve --host --port``, ``worker``, and
 ``keys create [--account NAME] [--workspace ID]`` printing the key alone on stdout.
@@ -15,6 +15,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -73,13 +74,41 @@ def _parser() -> argparse.ArgumentParser:
     edges.add_argument(
         "--detail", type=float, default=0.5, help="0..1: more inner detail lines (default 0.5)"
     )
+    _models_parser(sub)
     return parser
+
+
+def _models_parser(sub: Any) -> None:
+    weights = sub.add_parser("models", help="open weights for the diffusers engines (docs/gpu.md)")
+    models_sub = weights.add_subparsers(dest="models_command", required=True)
+    recommend = models_sub.add_parser(
+        "recommend", help="the weights to download per model: repo, licence, VRAM"
+    )
+    recommend.add_argument("--model", default=None, help="one DashScope model only")
+    recommend.add_argument("--json", action="store_true", help="machine-readable output")
+    check = models_sub.add_parser(
+        "check",
+        help="load each configured model and run one small step; print load time and peak memory",
+    )
+    check.add_argument(
+        "model", nargs="*", help="models to check (default: those WANSTACK_ENGINES names, or all)"
+    )
+    pull = models_sub.add_parser(
+        "pull", help="download a snapshot from the Hugging Face hub (where it can be reached)"
+    )
+    pull.add_argument("repo", help="a Hugging Face repo id, e.g. black-forest-labs/FLUX.2-klein-4B")
+    pull.add_argument("--to", required=True, help="the folder to download into")
+    pull.add_argument("--revision", default=None, help="a branch, tag or commit")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "edges":  # a pure image tool: no settings, container or database
         sys.exit(_edges(args.subject, args.output, args.detail))
+    if args.command == "models":  # no database; settings only for `check`
+        from wanstack import operators
+
+        sys.exit(operators.run(args))
     try:
         settings = Settings()
     except ValidationError as exc:

@@ -89,11 +89,12 @@ KINDS: dict[str, str] = {
     "z_image": "ZImagePipeline",
     # editing
     "qwen_edit_plus": "QwenImageEditPlusPipeline",
+    "qwen_edit": "QwenImageEditPipeline",
     "flux_kontext": "FluxKontextPipeline",
 }
 """Kind name -> diffusers pipeline class name (the ``_class_name`` of its ``model_index.json``)."""
 
-QWEN_EDIT_KINDS: frozenset[str] = frozenset({"qwen_edit_inpaint", "qwen_edit_plus"})
+QWEN_EDIT_KINDS: frozenset[str] = frozenset({"qwen_edit_inpaint", "qwen_edit_plus", "qwen_edit"})
 """Kinds whose Qwen2VLProcessor :func:`load_kwargs` rebuilds by hand."""
 
 SEED = 0
@@ -640,20 +641,13 @@ def _build_qwen_image(scratch: Path) -> DiffusionPipeline:
     return QwenImagePipeline(**_qwen_parts())
 
 
-def _build_qwen_edit_inpaint(scratch: Path) -> DiffusionPipeline:
-    from diffusers import QwenImageEditInpaintPipeline
+def _build_qwen_edit(class_name: str) -> DiffusionPipeline:
+    """A Qwen-Image edit pipeline: the Qwen-Image parts and a Qwen2VLProcessor."""
+    import diffusers
 
     parts = _qwen_parts()
     processor = _qwen2vl_processor(parts["tokenizer"], _tiny_qwen_image_processor())
-    return QwenImageEditInpaintPipeline(processor=processor, **parts)
-
-
-def _build_qwen_edit_plus(scratch: Path) -> DiffusionPipeline:
-    from diffusers import QwenImageEditPlusPipeline
-
-    parts = _qwen_parts()
-    processor = _qwen2vl_processor(parts["tokenizer"], _tiny_qwen_image_processor())
-    return QwenImageEditPlusPipeline(processor=processor, **parts)
+    return getattr(diffusers, class_name)(processor=processor, **parts)
 
 
 def _build_flux2_klein(scratch: Path) -> DiffusionPipeline:
@@ -727,14 +721,15 @@ _BUILDERS: dict[str, Callable[[Path], DiffusionPipeline]] = {
     "sdxl_inpaint": _build_sdxl_inpaint,
     "sd_inpaint": _build_sd_inpaint,
     "flux2_klein_inpaint": _build_flux2_klein_inpaint,
-    "qwen_edit_inpaint": _build_qwen_edit_inpaint,
+    "qwen_edit_inpaint": lambda _: _build_qwen_edit("QwenImageEditInpaintPipeline"),
     "sdxl_inpaint_controlnet": _build_sdxl_inpaint_controlnet,
     "qwen_image": _build_qwen_image,
     "flux2_klein": _build_flux2_klein,
     "flux": _build_flux,
     "sdxl": _build_sdxl,
     "z_image": _build_z_image,
-    "qwen_edit_plus": _build_qwen_edit_plus,
+    "qwen_edit_plus": lambda _: _build_qwen_edit("QwenImageEditPlusPipeline"),
+    "qwen_edit": lambda _: _build_qwen_edit("QwenImageEditPipeline"),
     "flux_kontext": _build_flux_kontext,
 }
 
@@ -924,6 +919,7 @@ def call_kwargs(kind: str, size: int = 64) -> dict[str, Any]:
             "strength": 1.0,
             "true_cfg_scale": 1.0,
         },
+        "qwen_edit": {"prompt": "make the cup red", "image": image, "true_cfg_scale": 1.0},
         "qwen_edit_plus": {
             "prompt": "put the cup from picture 1 on the table of picture 2",
             "image": [image, _noise_image(1, size)],

@@ -53,6 +53,7 @@ CONVERTED = {
     "flux": "FluxInpaintPipeline",
     "qwen_image": "QwenImageInpaintPipeline",
     "z_image": "ZImageInpaintPipeline",
+    "qwen_edit": "QwenImageEditInpaintPipeline",
 }
 BACKGROUND_KINDS = [*INPAINT_KINDS, "sdxl_inpaint_controlnet"]
 TEXT_TO_IMAGE_KINDS = ["qwen_image", "flux2_klein", "flux", "sdxl", "z_image"]
@@ -302,11 +303,12 @@ def test_a_controlnet_gets_the_edges_or_the_product(tiny_weights: Callable[[str]
     assert product_on_black[0, 0].max() == 0 and product_on_black[40, 24].max() > 0
 
 
-def test_a_controlnet_option_joins_sdxl_inpainting_weights(
-    tiny_weights: Callable[[str], Path],
+@pytest.mark.parametrize("kind", ["sdxl_inpaint", "sdxl"])
+def test_a_controlnet_option_joins_sdxl_weights(
+    kind: str, tiny_weights: Callable[[str], Path]
 ) -> None:
-    """EcomXL-style: SDXL inpainting weights plus a separate ControlNetModel folder."""
-    base = tiny_weights("sdxl_inpaint")
+    """EcomXL's recipe: SDXL (base or inpainting) weights and a separate ControlNetModel."""
+    base = tiny_weights(kind)
     controlnet = tiny_weights("sdxl_inpaint_controlnet") / "controlnet"
     engine = DiffusersBackground(
         weights=str(base), controlnet=str(controlnet), control="inpaint", **TINY
@@ -316,6 +318,7 @@ def test_a_controlnet_option_joins_sdxl_inpainting_weights(
     resident = engine.resident
     assert resident.class_name == "StableDiffusionXLControlNetInpaintPipeline"
     assert resident.pipe.controlnet is not None
+    assert engine.describe()["controlnet"] == str(controlnet)
     plain = DiffusersInpaint(weights=str(base), **TINY)
     assert resident.pipe.unet is plain.resident.pipe.unet  # shared, not a second copy
     assert resident.lock is plain.resident.lock

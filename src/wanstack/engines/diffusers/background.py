@@ -135,6 +135,10 @@ class DiffusersBackground(DiffusersEngine):
             controlnet=controlnet,
         )
 
+    def describe(self) -> dict[str, Any]:
+        controlnet = self.options.extra.get("controlnet")
+        return {**super().describe(), **({"controlnet": controlnet} if controlnet else {})}
+
     def run(self, request: BackgroundRequest, cancel: CancelToken) -> list[ImageItem]:
         cancel.check()
         resident = self.resident

@@ -107,6 +107,10 @@ class DiffusersEngine:
     def _load(self) -> Resident:
         return runtime.load(self.options, self.pipelines, convert=self.convert)
 
+    def gpu_peak_bytes(self) -> int | None:
+        """Peak CUDA memory since the last call (``wanstack models check``); None off CUDA."""
+        return runtime.gpu_peak_bytes(self.options.device)
+
     def describe(self) -> dict[str, Any]:
         return {"engine": self.name, **_describe(self.resident, self.options)}
 

@@ -136,6 +136,12 @@ class DiffusersImage(DiffusersEngine):
         progress.call_done()
         return pictures.resize(out, request.size)
 
+    @property
+    def can_edit(self) -> bool:
+        """Whether requests with input images can be served (edit weights, or weights that edit)."""
+        self.load()
+        return self._edit is not None
+
     def _pipeline(self, request: ImageGenRequest) -> Resident:
         if not request.images:
             return self.resident

@@ -83,6 +83,7 @@ class DiffusersInpaint(DiffusersEngine):
         "FluxPipeline": "FluxInpaintPipeline",
         "QwenImagePipeline": "QwenImageInpaintPipeline",
         "ZImagePipeline": "ZImageInpaintPipeline",
+        "QwenImageEditPipeline": "QwenImageEditInpaintPipeline",
     }
     numbers: ClassVar[Mapping[str, tuple[type, float, float]]] = {
         "style_strength": (float, 0.05, 1.0)

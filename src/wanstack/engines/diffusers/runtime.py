@@ -321,6 +321,16 @@ def release() -> None:
         torch.cuda.empty_cache()
 
 
+def gpu_peak_bytes(device: str) -> int | None:
+    """The most memory torch held on a CUDA ``device`` since the last call (None off CUDA);
+    starts the next measurement."""
+    if not device.startswith("cuda") or not torch.cuda.is_available():
+        return None
+    peak = int(torch.cuda.max_memory_allocated(device))
+    torch.cuda.reset_peak_memory_stats(device)
+    return peak
+
+
 def generation_size(size: tuple[int, int], max_pixels: int, multiple: int = 16) -> tuple[int, int]:
     """The size to generate at for an output of ``size``: its aspect, at most ``max_pixels``,
     both sides multiples of ``multiple`` (what the VAE and patching need)."""
