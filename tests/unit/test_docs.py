@@ -1,5 +1,6 @@
 """Docs that cannot drift: the source tree in docs/architecture.md is the package's files, the
-README's model table is what the registries serve, and docs/configuration.md names every setting."""
+README's model table is what the registries serve, docs/configuration.md names every setting and
+diffusers option, and docs/gpu.md every recommended set of weights."""
 
 from __future__ import annotations
 
@@ -88,3 +89,27 @@ def test_every_setting_is_documented() -> None:
     documented = set(re.findall(r"`(WANSTACK_[A-Z_]+)`", text))
     settings = {f"WANSTACK_{name.upper()}" for name in Settings.model_fields}
     assert settings <= documented, sorted(settings - documented)
+
+
+def test_every_diffusers_option_is_documented() -> None:
+    from wanstack.engines.diffusers.background import DiffusersBackground
+    from wanstack.engines.diffusers.common import ENGINE_KEYS
+    from wanstack.engines.diffusers.image import DiffusersImage
+    from wanstack.engines.diffusers.inpaint import DiffusersInpaint
+    from wanstack.engines.diffusers.options import COMMON_KEYS
+
+    text = (ROOT / "docs" / "configuration.md").read_text()
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", text, re.MULTILINE))
+    keys = set(COMMON_KEYS | ENGINE_KEYS)
+    for engine in (DiffusersInpaint, DiffusersBackground, DiffusersImage):
+        keys |= set(engine.extra_keys) | set(engine.numbers)
+    assert keys <= documented, sorted(keys - documented)
+
+
+def test_the_gpu_guide_lists_every_recommended_weights() -> None:
+    from wanstack.engines.diffusers.recommended import WEIGHTS
+
+    text = (ROOT / "docs" / "gpu.md").read_text()
+    for weights in WEIGHTS:
+        assert f"`{weights.repo}`" in text, weights.repo
+        assert f"`{weights.pipeline}`" in text, weights.pipeline
