@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -50,6 +51,16 @@ def present(model: str) -> list[Weights]:
         if all(folder(repo).is_dir() for repo in [weights.repo, *others]):
             found.append(weights)
     return found
+
+
+def cases(model: str, first: bool = False) -> list[Any]:
+    """Parameters of a test over the weights present for ``model`` (only the first with
+    ``first``); one skipped case, saying why, where there are none."""
+    found = present(model)[:1] if first else present(model)
+    if found:
+        return [pytest.param(w, id=w.repo) for w in found]
+    why = REASON if not READY else f"no recommended weights for {model} in {ROOT}"
+    return [pytest.param(None, id="none", marks=pytest.mark.skip(reason=why))]
 
 
 def options(weights: Weights) -> dict[str, object]:

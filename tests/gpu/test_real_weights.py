@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.gpu.conftest import options, present
+from tests.gpu.conftest import cases, options, present
 from wanstack.engines.base import CancelToken, ImageItem
 from wanstack.engines.framing import cover_mask
 from wanstack.engines.samples import request_for
@@ -63,7 +63,7 @@ def _timed(engine: Any, request: Any) -> tuple[list[np.ndarray], float]:
     return images, time.perf_counter() - started
 
 
-@pytest.mark.parametrize("weights", present("wanx-x-painting"), ids=lambda w: w.repo)
+@pytest.mark.parametrize("weights", cases("wanx-x-painting"))
 def test_x_painting(weights: Any, out_dir: Path) -> None:
     import cv2
 
@@ -84,7 +84,7 @@ def test_x_painting(weights: Any, out_dir: Path) -> None:
     _sheet(out_dir / f"x-painting-{weights.repo.split('/')[-1]}.png", [base, *images, *styled])
 
 
-@pytest.mark.parametrize("weights", present("wanx-background-generation-v2"), ids=lambda w: w.repo)
+@pytest.mark.parametrize("weights", cases("wanx-background-generation-v2"))
 def test_background(weights: Any, out_dir: Path) -> None:
     engine = _engine("wanx-background-generation-v2", weights)
     request = replace(request_for("wanx-background-generation-v2"), n=2, title="夏日特惠")
@@ -97,7 +97,7 @@ def test_background(weights: Any, out_dir: Path) -> None:
     _sheet(out_dir / f"background-{weights.repo.split('/')[-1]}.png", images)
 
 
-@pytest.mark.parametrize("weights", present("wan2.6-image"), ids=lambda w: w.repo)
+@pytest.mark.parametrize("weights", cases("wan2.6-image"))
 def test_wan_image(weights: Any, out_dir: Path) -> None:
     engine = _engine("wan2.6-image", weights)
     request = replace(request_for("wan2.6-image"), size=(1280, 720), n=1)
@@ -116,7 +116,7 @@ def test_wan_image(weights: Any, out_dir: Path) -> None:
     _sheet(out_dir / f"image-{weights.repo.split('/')[-1]}.png", [*images, *edited])
 
 
-@pytest.mark.parametrize("weights", present("wanx-x-painting")[:1], ids=lambda w: w.repo)
+@pytest.mark.parametrize("weights", cases("wanx-x-painting", first=True))
 def test_cancel_stops_within_a_step(weights: Any) -> None:
     engine = _engine("wanx-x-painting", weights)
     token = CancelToken()
