@@ -47,6 +47,7 @@ Workarounds this module carries (diffusers 0.42.1, transformers 5.25.0, CPU torc
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import random
@@ -66,6 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "KINDS",
     "QWEN_EDIT_KINDS",
+    "VIDEO_KINDS",
     "build",
     "call_kwargs",
     "count_parameters",
@@ -91,8 +93,17 @@ KINDS: dict[str, str] = {
     "qwen_edit_plus": "QwenImageEditPlusPipeline",
     "qwen_edit": "QwenImageEditPipeline",
     "flux_kontext": "FluxKontextPipeline",
+    # video (Wan 2.1, Wan 2.2 TI2V-5B, Wan 2.2 A14B)
+    "wan21_t2v": "WanPipeline",
+    "wan21_i2v": "WanImageToVideoPipeline",
+    "wan22_ti2v": "WanPipeline",
+    "wan22_a14b_t2v": "WanPipeline",
+    "wan22_a14b_i2v": "WanImageToVideoPipeline",
 }
 """Kind name -> diffusers pipeline class name (the ``_class_name`` of its ``model_index.json``)."""
+
+VIDEO_KINDS: tuple[str, ...] = tuple(k for k in KINDS if k.startswith("wan"))
+"""The Wan video kinds (output: frames)."""
 
 QWEN_EDIT_KINDS: frozenset[str] = frozenset({"qwen_edit_inpaint", "qwen_edit_plus", "qwen_edit"})
 """Kinds whose Qwen2VLProcessor :func:`load_kwargs` rebuilds by hand."""
@@ -259,21 +270,25 @@ def _clip_text_config(tok: Any) -> Any:
     )
 
 
+def _t5_sizes(tok: Any) -> dict[str, Any]:
+    """A tiny T5 / UMT5 encoder's configuration."""
+    return {
+        "vocab_size": len(tok),
+        "d_model": 32,
+        "d_ff": 37,
+        "d_kv": 8,
+        "num_layers": 2,
+        "num_heads": 4,
+        "pad_token_id": tok.pad_token_id,
+        "eos_token_id": tok.eos_token_id,
+        "decoder_start_token_id": 0,
+    }
+
+
 def _t5_encoder(tok: Any) -> Any:
     from transformers import T5Config, T5EncoderModel
 
-    config = T5Config(
-        vocab_size=len(tok),
-        d_model=32,
-        d_ff=37,
-        d_kv=8,
-        num_layers=2,
-        num_heads=4,
-        pad_token_id=tok.pad_token_id,
-        eos_token_id=tok.eos_token_id,
-        decoder_start_token_id=0,
-    )
-    return T5EncoderModel(config)
+    return T5EncoderModel(T5Config(**_t5_sizes(tok)))
 
 
 def _sd_vae() -> Any:
@@ -716,6 +731,140 @@ def _build_z_image(scratch: Path) -> DiffusionPipeline:
     )
 
 
+# --------------------------------------------------------------------------- Wan video
+
+
+def _wan_text(scratch: Path) -> dict[str, Any]:
+    from transformers import UMT5Config, UMT5EncoderModel
+
+    tok = _t5_tokenizer(scratch / "t5")
+    return {"tokenizer": tok, "text_encoder": UMT5EncoderModel(UMT5Config(**_t5_sizes(tok)))}
+
+
+def _wan_transformer(in_channels: int, out_channels: int = 16, image_dim: int | None = None) -> Any:
+    from diffusers import WanTransformer3DModel
+
+    return WanTransformer3DModel(
+        patch_size=(1, 2, 2),
+        num_attention_heads=2,
+        attention_head_dim=12,
+        in_channels=in_channels,
+        out_channels=out_channels,
+        text_dim=32,
+        freq_dim=256,
+        ffn_dim=32,
+        num_layers=2,
+        cross_attn_norm=True,
+        qk_norm="rms_norm_across_heads",
+        rope_max_seq_len=32,
+        image_dim=image_dim,
+    )
+
+
+def _wan_vae(v22: bool) -> Any:
+    """Wan 2.1 VAE (16 latent channels, 8x spatial) or Wan 2.2's (48 channels, 2x2 patchify,
+    16x spatial); both 4x temporal."""
+    from diffusers import AutoencoderKLWan
+
+    common: dict[str, Any] = {
+        "base_dim": 3,
+        "dim_mult": [1, 1, 1, 1],
+        "num_res_blocks": 1,
+        "temperal_downsample": [False, True, True],
+    }
+    if not v22:
+        return AutoencoderKLWan(z_dim=16, **common)
+    return AutoencoderKLWan(
+        z_dim=48,
+        in_channels=12,
+        out_channels=12,
+        is_residual=True,
+        patch_size=2,
+        latents_mean=[0.0] * 48,
+        latents_std=[1.0] * 48,
+        scale_factor_spatial=16,
+        scale_factor_temporal=4,
+        **common,
+    )
+
+
+def _unipc() -> Any:
+    from diffusers import UniPCMultistepScheduler
+
+    return UniPCMultistepScheduler(
+        prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=5.0
+    )
+
+
+def _build_wan(kind: str, scratch: Path) -> DiffusionPipeline:
+    """The Wan layouts: 2.1 T2V, 2.1 I2V (CLIP image encoder), 2.2 TI2V-5B (expand_timesteps,
+    VAE 2.2) as t2v and i2v, 2.2 A14B (two experts, boundary_ratio) as t2v and i2v."""
+    from diffusers import WanImageToVideoPipeline, WanPipeline
+
+    text = _wan_text(scratch)
+    if kind == "wan21_t2v":
+        return WanPipeline(
+            vae=_wan_vae(False), transformer=_wan_transformer(16), scheduler=_unipc(), **text
+        )
+    if kind == "wan22_ti2v":
+        return WanPipeline(
+            vae=_wan_vae(True),
+            transformer=_wan_transformer(48, 48),
+            scheduler=_unipc(),
+            expand_timesteps=True,
+            **text,
+        )
+    if kind == "wan22_a14b_t2v":
+        return WanPipeline(
+            vae=_wan_vae(False),
+            transformer=_wan_transformer(16),
+            transformer_2=_wan_transformer(16),
+            boundary_ratio=0.875,
+            scheduler=_unipc(),
+            **text,
+        )
+    if kind == "wan22_a14b_i2v":
+        return WanImageToVideoPipeline(
+            vae=_wan_vae(False),
+            transformer=_wan_transformer(36),
+            transformer_2=_wan_transformer(36),
+            boundary_ratio=0.9,
+            scheduler=_unipc(),
+            image_encoder=None,
+            image_processor=None,
+            **text,
+        )
+    # wan21_i2v: CLIP vision encoder + 36-channel transformer
+    from transformers import CLIPVisionConfig, CLIPVisionModel
+
+    encoder = CLIPVisionModel(
+        CLIPVisionConfig(
+            hidden_size=4,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            image_size=32,
+            intermediate_size=16,
+            patch_size=1,
+        )
+    )
+    return WanImageToVideoPipeline(
+        vae=_wan_vae(False),
+        transformer=_wan_transformer(36, image_dim=4),
+        scheduler=_unipc(),
+        image_encoder=encoder,
+        image_processor=_clip_image_processor(),
+        **text,
+    )
+
+
+def _clip_image_processor() -> Any:
+    try:  # transformers 5 without torchvision
+        from transformers import CLIPImageProcessorPil as Processor
+    except ImportError:  # pragma: no cover - older transformers
+        from transformers import CLIPImageProcessor as Processor
+    return Processor(crop_size=32, size=32)
+
+
 _BUILDERS: dict[str, Callable[[Path], DiffusionPipeline]] = {
     "flux_fill": _build_flux_fill,
     "sdxl_inpaint": _build_sdxl_inpaint,
@@ -731,6 +880,10 @@ _BUILDERS: dict[str, Callable[[Path], DiffusionPipeline]] = {
     "qwen_edit_plus": lambda _: _build_qwen_edit("QwenImageEditPlusPipeline"),
     "qwen_edit": lambda _: _build_qwen_edit("QwenImageEditPipeline"),
     "flux_kontext": _build_flux_kontext,
+    **{
+        kind: functools.partial(_build_wan, kind)
+        for kind in ("wan21_t2v", "wan21_i2v", "wan22_ti2v", "wan22_a14b_t2v", "wan22_a14b_i2v")
+    },
 }
 
 
@@ -937,6 +1090,16 @@ def call_kwargs(kind: str, size: int = 64) -> dict[str, Any]:
             "mask_image": mask,
             "strength": 1.0,
             "max_sequence_length": 64,
+        },
+        **{
+            kind: {
+                "prompt": "一只猫 dancing",
+                "negative_prompt": "blurry",
+                "num_frames": 9,
+                "max_sequence_length": 32,
+                **({"image": image} if kind.endswith("_i2v") else {}),
+            }
+            for kind in VIDEO_KINDS
         },
         "z_image": {
             "prompt": "一只猫 in a city at night",

@@ -35,6 +35,8 @@ CLASS_DEFAULTS: dict[str, tuple[int, float]] = {
     "StableDiffusionXLControlNetInpaintPipeline": (30, 7.5),
     "ZImagePipeline": (9, 0.0),
     "ZImageInpaintPipeline": (9, 0.0),
+    "WanPipeline": (50, 5.0),
+    "WanImageToVideoPipeline": (40, 5.0),
 }
 
 #: option keys every engine of this family adds to :data:`.options.COMMON_KEYS`

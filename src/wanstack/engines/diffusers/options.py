@@ -5,7 +5,8 @@ hub), ``device`` (``cuda``, ``cuda:N``, ``cpu``; default ``cuda`` when present),
 (``bfloat16``, ``float16``, ``float32``; default ``bfloat16`` on CUDA, ``float32`` on CPU),
 ``steps``, ``guidance``, ``max_pixels`` (a cap on the generation resolution; results are resized
 to the exact size DashScope returns), ``lora`` (a list of ``{"weights", "scale"}``), ``offload``
-(``none``, ``model``, ``group``, ``sequential``) and what an engine adds. A wrong key or value is
+(``none``, ``model``, ``group``, ``sequential``), the speed options (:mod:`.speed`) and what an
+engine adds. A wrong key or value is
 a :class:`~wanstack.errors.ConfigError` naming the model and the key.
 """
 
@@ -17,11 +18,24 @@ from typing import Any
 
 import torch
 
+from wanstack.engines.diffusers.speed import Speed, parse_speed
 from wanstack.errors import ConfigError
 
 #: option keys every diffusers engine takes
 COMMON_KEYS = frozenset(
-    {"weights", "device", "dtype", "steps", "guidance", "max_pixels", "lora", "offload"}
+    {
+        "weights",
+        "device",
+        "dtype",
+        "steps",
+        "guidance",
+        "max_pixels",
+        "lora",
+        "offload",
+        "cache",
+        "compile",
+        "attention",
+    }
 )
 OFFLOADS = ("none", "model", "group", "sequential")
 DTYPES = {"bfloat16": torch.bfloat16, "float16": torch.float16, "float32": torch.float32}
@@ -33,6 +47,8 @@ MAX_PIXELS = 1024 * 1024
 class Lora:
     weights: str
     scale: float = 1.0
+    #: Wan 2.2 A14B: load into the second (low-noise) expert as well
+    transformer_2: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +65,7 @@ class Options:
     lora: tuple[Lora, ...]
     offload: str
     extra: dict[str, Any] = field(default_factory=dict)
+    speed: Speed = field(default_factory=Speed)
 
 
 def option_error(model: str, message: str) -> ConfigError:
@@ -89,7 +106,12 @@ def parse_options(model: str, raw: dict[str, Any], *, extra_keys: Collection[str
     for item in raw.get("lora") or []:
         if not isinstance(item, dict) or not isinstance(item.get("weights"), str):
             raise option_error(model, '"lora" must be a list of {"weights": path, "scale": number}')
-        loras.append(Lora(item["weights"], float(item.get("scale", 1.0))))
+        loras.append(
+            Lora(item["weights"], float(item.get("scale", 1.0)), bool(item.get("transformer_2")))
+        )
+    speed = parse_speed(raw, lambda message: option_error(model, message))
+    if '"mag"' in speed.cache and steps is None:
+        raise option_error(model, '"cache" of type "mag" needs "steps" (its ratios are per step)')
     extra = {k: raw[k] for k in extra_keys if k in raw}
     return Options(
         model,
@@ -102,6 +124,7 @@ def parse_options(model: str, raw: dict[str, Any], *, extra_keys: Collection[str
         tuple(loras),
         offload,
         extra,
+        speed,
     )
 
 
@@ -113,5 +136,8 @@ def number_option(
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
-        raise option_error(model, f'"{key}" must be a number from {lo:g} to {hi:g}, got {value!r}')
+        low, high = (int(lo), int(hi)) if kind is int else (lo, hi)
+        raise option_error(
+            model, f'"{key}" must be a number from {low:g} to {high:g}, got {value!r}'
+        )
     return kind(value)

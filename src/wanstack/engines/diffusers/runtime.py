@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from wanstack.engines.base import CancelToken
+from wanstack.engines.diffusers import speed
 from wanstack.engines.diffusers.options import DTYPES, Options
 from wanstack.errors import ConfigError
 
@@ -71,7 +72,9 @@ class Resident:
     def multiple(self) -> int:
         """Generation sides must be multiples of this: the VAE's down-sampling times the
         transformers' 2×2 patches (UNets need only the VAE's factor; 2× more does no harm)."""
-        return max(16, int(getattr(self.pipe, "vae_scale_factor", 8)) * 2)
+        factor: Any = getattr(self.pipe, "vae_scale_factor", None)
+        factor = factor or getattr(self.pipe, "vae_scale_factor_spatial", 8)  # Wan
+        return max(16, int(factor) * 2)
 
     def default(self, name: str) -> Any:
         parameter = inspect.signature(type(self.pipe).__call__).parameters.get(name)
@@ -87,7 +90,8 @@ class Resident:
         progress: Callable[[int, int], None],
         **kwargs: Any,
     ) -> np.ndarray[Any, Any]:
-        """Run the pipeline once (one image) and return it as H×W×3 uint8. Arguments the
+        """Run the pipeline once (one image, or one clip) and return it as H×W×3 (F×H×W×3)
+        uint8. Arguments the
         pipeline does not take are dropped; ``guidance`` goes to ``true_cfg_scale`` where the
         pipeline's CFG is that (Qwen-Image), else to ``guidance_scale``."""
         accepted = self.parameters
@@ -114,7 +118,8 @@ class Resident:
                 if hasattr(self.pipe, "maybe_free_model_hooks"):
                     self.pipe.maybe_free_model_hooks()
         cancel.check()
-        image = np.asarray(out.images[0])
+        frames = getattr(out, "frames", None)  # video pipelines: F×H×W×3
+        image = np.asarray(out.images[0] if frames is None else frames[0])
         return np.asarray(np.clip(image * 255.0 + 0.5, 0, 255), dtype=np.uint8)
 
 
@@ -139,7 +144,7 @@ def load(
     ``from_pipe``: the same modules, no second copy in memory, and one lock for both. A
     ``controlnet`` (a ``ControlNetModel`` folder or repo id) joins the wrapped pipeline."""
     weights = weights or options.weights
-    key = (weights, options.device, options.dtype, options.offload, options.lora)
+    key = (weights, options.device, options.dtype, options.offload, options.lora, options.speed)
     with _LOADING:
         found = _RESIDENT.get(key)
         held = found.class_name if found is not None else _class_of(options.model, weights)
@@ -234,12 +239,14 @@ def _from_pretrained(class_name: str, weights: str, options: Options) -> Any:
     kwargs.update(missing_components(class_name, weights))
     pipe = cls.from_pretrained(weights, **kwargs)
     for i, lora in enumerate(options.lora):
-        pipe.load_lora_weights(lora.weights, adapter_name=f"lora{i}")
+        into_2 = {"load_into_transformer_2": True} if lora.transformer_2 else {}
+        pipe.load_lora_weights(lora.weights, adapter_name=f"lora{i}", **into_2)
     if options.lora:
         pipe.set_adapters(
             [f"lora{i}" for i in range(len(options.lora))], [x.scale for x in options.lora]
         )
     _place(pipe, options, new=pipe.components.values())
+    speed.apply(pipe, options.speed, options.steps or 0)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
