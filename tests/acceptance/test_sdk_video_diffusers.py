@@ -22,7 +22,7 @@ import httpx
 import pytest
 from dashscope import VideoSynthesis
 
-from tests.api.wan26_support import Mp4Facts, data_uri, image_bytes, mp4_facts, wav_bytes
+from tests.api.wan26_support import Mp4Facts, image_bytes, image_source, mp4_facts, wav_bytes
 from tests.support.media import MediaServer
 from tests.support.processes import Launcher, Server
 
@@ -128,14 +128,7 @@ def test_i2v_from_every_image_source(
     server: Server, media_server: MediaServer, source: str
 ) -> None:
     data = image_bytes(640, 480, "JPEG", seed=3)
-    if source == "url":
-        img_url = media_server.put("dv-i2v.jpg", data)
-    elif source == "data-uri":
-        img_url = data_uri(data, "image/jpeg")
-    else:
-        path = media_server.root / "dv-local.jpg"
-        path.write_bytes(data)
-        img_url = f"file://{path}"
+    img_url = image_source(media_server, source, data, "dv-i2v")
     rsp = VideoSynthesis.call(
         model="wan2.6-i2v",
         prompt="the camera slowly pushes in",

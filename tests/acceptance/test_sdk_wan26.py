@@ -25,8 +25,8 @@ from PIL import Image
 from tests.api.wan26_support import (
     FAKE_ENGINES,
     Mp4Facts,
-    data_uri,
     image_bytes,
+    image_source,
     mp4_facts,
     wav_bytes,
 )
@@ -108,14 +108,7 @@ def test_i2v_image_sources(
     """C15–C17: http URL, data: URI (sent unchanged) and a local file (uploaded by the SDK
     through getPolicy + our upload host, then sent as oss://)."""
     data = image_bytes(640, 480, "JPEG", seed=3)
-    if source == "url":
-        img_url = media_server.put("wan26-i2v.jpg", data)
-    elif source == "data-uri":
-        img_url = data_uri(data, "image/jpeg")
-    else:
-        path = media_server.root / "wan26-local.jpg"
-        path.write_bytes(data)
-        img_url = f"file://{path}"
+    img_url = image_source(media_server, source, data, "wan26-i2v")
     rsp = VideoSynthesis.call(
         model="wan2.6-i2v",
         prompt="the camera slowly pushes in",

@@ -13,6 +13,8 @@ import av
 import numpy as np
 from PIL import Image
 
+from tests.support.media import MediaServer
+
 VIDEO = "/api/v1/services/aigc/video-generation/video-synthesis"
 SYNC = "/api/v1/services/aigc/multimodal-generation/generation"
 IMAGE_TASK = "/api/v1/services/aigc/image-generation/generation"
@@ -83,3 +85,15 @@ def mp4_facts(data: bytes) -> Mp4Facts:
         ctx = container.streams.video[0].codec_context
         width, height = ctx.width, ctx.height
     return Mp4Facts(codec, pix_fmt, width, height, frames, fps, audio_seconds)
+
+
+def image_source(media: MediaServer, source: str, data: bytes, name: str) -> str:
+    """``data`` (a JPEG) as the SDK would be given it: an http ``url`` on ``media``, a
+    ``data-uri``, or a ``local-file`` path (the SDK uploads it and sends ``oss://``)."""
+    if source == "url":
+        return media.put(f"{name}.jpg", data)
+    if source == "data-uri":
+        return data_uri(data, "image/jpeg")
+    path = media.root / f"{name}-local.jpg"
+    path.write_bytes(data)
+    return f"file://{path}"
