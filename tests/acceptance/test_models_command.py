@@ -40,7 +40,9 @@ def test_recommend_lists_weights_licences_and_vram(tmp_path: Path) -> None:
     engines = re.search(r"WANSTACK_ENGINES='(.*)'", out)
     options = re.search(r"WANSTACK_ENGINE_OPTIONS='(.*)'", out)
     assert engines and options
-    assert json.loads(engines.group(1)) == dict.fromkeys(IMAGE_MODELS, "diffusers")
+    assert json.loads(engines.group(1)) == dict.fromkeys(
+        (*IMAGE_MODELS, "wan2.6-t2v", "wan2.6-i2v"), "diffusers"
+    )
     assert json.loads(options.group(1))["wanx-background-generation-v2"]["control"] == "inpaint"
 
     code, out, err = models(tmp_path, "recommend", "--model", "wan2.6-image", "--json")

@@ -116,6 +116,48 @@ def test_wan_image(weights: Any, out_dir: Path) -> None:
     _sheet(out_dir / f"image-{weights.repo.split('/')[-1]}.png", [*images, *edited])
 
 
+def _video_engine(model: str, weights: Any) -> Any:
+    from wanstack.engines.diffusers.video import DiffusersImageToVideo, DiffusersTextToVideo
+
+    cls = DiffusersTextToVideo if model == "wan2.6-t2v" else DiffusersImageToVideo
+    engine = cls(**options(weights))
+    started = time.perf_counter()
+    engine.load()
+    print(f"\n  {weights.repo}: loaded in {time.perf_counter() - started:.1f} s")
+    return engine
+
+
+def _video_sheet(path: Path, mp4: bytes, count: int = 6) -> None:
+    """Evenly spaced frames of an MP4 side by side."""
+    import io
+
+    import av
+
+    with av.open(io.BytesIO(mp4)) as container:
+        frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+    _sheet(path, [frames[i * (len(frames) - 1) // (count - 1)] for i in range(count)])
+
+
+@pytest.mark.parametrize("model", ["wan2.6-t2v", "wan2.6-i2v"])
+@pytest.mark.parametrize("index", [0, 1, 2])
+def test_video(model: str, index: int, out_dir: Path) -> None:
+    from wanstack.engines.mp4 import probe_mp4
+
+    found = present(model)
+    if index >= len(found):
+        pytest.skip(f"no weights number {index + 1} for {model}")
+    weights = found[index]
+    engine = _video_engine(model, weights)
+    request = request_for(model)
+    request = replace(request, size=(1280, 720), duration=5)
+    started = time.perf_counter()
+    item = engine.run(request, CancelToken())[0]
+    print(f"  5 s 720P in {time.perf_counter() - started:.1f} s ({engine.describe()})")
+    info = probe_mp4(item.mp4)
+    assert (info.width, info.height, info.frames, info.fps) == (1280, 720, 150, 30.0)
+    _video_sheet(out_dir / f"{model}-{weights.repo.split('/')[-1]}.png", item.mp4)
+
+
 @pytest.mark.parametrize("weights", cases("wanx-x-painting", first=True))
 def test_cancel_stops_within_a_step(weights: Any) -> None:
     engine = _engine("wanx-x-painting", weights)

@@ -178,6 +178,69 @@ WEIGHTS: tuple[Weights, ...] = (
 )
 
 
+WAN_TI2V = "Wan-AI/Wan2.2-TI2V-5B-Diffusers"
+VIDEO: tuple[Weights, ...] = (
+    Weights(
+        "wan2.6-t2v",
+        WAN_TI2V,
+        "WanPipeline",
+        APACHE,
+        True,
+        21,
+        "720P at 24 fps, 121-frame clips; continues long shots with its own image-to-video; "
+        "the same folder serves wan2.6-i2v, resident once",
+    ),
+    Weights(
+        "wan2.6-t2v",
+        "Wan-AI/Wan2.2-T2V-A14B-Diffusers",
+        "WanPipeline",
+        APACHE,
+        True,
+        68,
+        "best quality (two 14B experts), 16 fps, 81-frame clips; continues long shots with the "
+        "I2V-A14B weights; needs offload below ~80 GB",
+        {"continue_weights": "Wan-AI/Wan2.2-I2V-A14B-Diffusers"},
+    ),
+    Weights(
+        "wan2.6-t2v",
+        "Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
+        "WanPipeline",
+        APACHE,
+        True,
+        13,
+        "cheap previews at 480P; long shots are one long clip",
+    ),
+    Weights(
+        "wan2.6-i2v",
+        WAN_TI2V,
+        "WanImageToVideoPipeline",
+        APACHE,
+        True,
+        21,
+        "the TI2V-5B folder run as image-to-video (the same modules as wan2.6-t2v's)",
+    ),
+    Weights(
+        "wan2.6-i2v",
+        "Wan-AI/Wan2.2-I2V-A14B-Diffusers",
+        "WanImageToVideoPipeline",
+        APACHE,
+        True,
+        68,
+        "best quality; needs offload below ~80 GB",
+    ),
+    Weights(
+        "wan2.6-i2v",
+        "Wan-AI/Wan2.1-I2V-14B-720P-Diffusers",
+        "WanImageToVideoPipeline",
+        APACHE,
+        True,
+        40,
+        "Wan 2.1 with its CLIP image encoder",
+    ),
+)
+WEIGHTS = WEIGHTS + VIDEO
+
+
 def for_model(model: str | None = None) -> list[Weights]:
     """The recommendations (for one model, or all), commercially usable ones first per model."""
     rows = [w for w in WEIGHTS if model is None or w.model == model]
