@@ -129,18 +129,16 @@ def test_i2v_from_every_image_source(
 ) -> None:
     data = image_bytes(640, 480, "JPEG", seed=3)
     img_url = image_source(media_server, source, data, "dv-i2v")
-    rsp = VideoSynthesis.call(
-        model="wan2.6-i2v",
-        prompt="the camera slowly pushes in",
-        img_url=img_url,
-        resolution="720P",
-        duration=2,
-        api_key=server.api_key,
-    )
+    args = {"model": "wan2.6-i2v", "prompt": "the camera slowly pushes in", "img_url": img_url}
+    args |= {"resolution": "720P", "duration": 2, "seed": 3, "api_key": server.api_key}
+    rsp = VideoSynthesis.call(**args)
     assert rsp.output.task_status == "SUCCEEDED", rsp
-    _, facts = fetch(rsp.output.video_url)
+    data, facts = fetch(rsp.output.video_url)
     assert (facts.width, facts.height, facts.frames) == (1104, 832, 60)
     assert engine_of(server, rsp.output.task_id)["pipeline"] == "WanImageToVideoPipeline"
+    if source == "url":  # the same seed, the same video
+        again = VideoSynthesis.call(**args)
+        assert fetch(again.output.video_url)[0] == data
 
 
 def test_multi_shot(server: Server, media_server: MediaServer) -> None:

@@ -284,3 +284,41 @@ def test_video_frames_are_exactly_the_requested_size_at_any_aspect(
     image = photo(200, 120, seed=1)  # portrait input, portrait output
     item, info = probe(engine, video_request(image=image, size=(96, 160)))
     assert (info.width, info.height) == (item.width, item.height) == (96, 160)
+
+
+def tiny_lora(transformer: Any, path: Path, prefix: str = "transformer") -> Path:
+    """A LoRA for the tiny Wan transformer's self-attention, saved the way LoRAs are shared."""
+    import torch
+    from safetensors.torch import save_file
+
+    generator = torch.Generator().manual_seed(0)
+    state = {}
+    for i, block in enumerate(transformer.blocks):
+        for name in ("to_q", "to_k", "to_v"):
+            linear = getattr(block.attn1, name)
+            key = f"{prefix}.blocks.{i}.attn1.{name}"
+            state[f"{key}.lora_A.weight"] = torch.randn(4, linear.in_features, generator=generator)
+            state[f"{key}.lora_B.weight"] = torch.randn(linear.out_features, 4, generator=generator)
+    save_file(state, str(path))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["wan22_ti2v", "wan22_a14b_t2v"])
+def test_a_lora_changes_the_graph_and_the_video(
+    kind: str, tiny_weights: Callable[[str], Path], tmp_path: Path
+) -> None:
+    weights = str(tiny_weights(kind))
+    plain = DiffusersTextToVideo(weights=weights, **TINY)
+    lora = tiny_lora(plain.resident.pipe.transformer, tmp_path / "speed.safetensors")
+    both = kind == "wan22_a14b_t2v"  # A14B: a LoRA per expert (high noise, low noise)
+    loras: list[dict[str, Any]] = [{"weights": str(lora), "scale": 1.0}]
+    if both:
+        loras.append({"weights": str(lora), "scale": 0.5, "transformer_2": True})
+    loaded = DiffusersTextToVideo(weights=weights, lora=loras, **TINY)
+    pipe = loaded.resident.pipe
+    assert hasattr(pipe.transformer.blocks[0].attn1.to_q, "lora_A")  # the graph changed
+    if both:
+        assert hasattr(pipe.transformer_2.blocks[0].attn1.to_q, "lora_A")
+    assert pipe.transformer is not plain.resident.pipe.transformer  # a separate resident copy
+    assert not hasattr(plain.resident.pipe.transformer.blocks[0].attn1.to_q, "lora_A")
+    assert probe(loaded, video_request())[0].mp4 != probe(plain, video_request())[0].mp4

@@ -47,7 +47,7 @@ MAX_PIXELS = 1024 * 1024
 class Lora:
     weights: str
     scale: float = 1.0
-    #: Wan 2.2 A14B: load into the second (low-noise) expert as well
+    #: Wan 2.2 A14B: load into the second (low-noise) expert instead of the first
     transformer_2: bool = False
 
 
