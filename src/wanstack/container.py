@@ -7,12 +7,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from wanstack.account.repository import AccountRepository
 from wanstack.account.service import AccountService
+from wanstack.catalog.registry import ALIASES, MODELS, SYNC_ENDPOINTS
 from wanstack.clock import Clock, SystemClock
 from wanstack.config import Settings
 from wanstack.db.engine import create_async, is_sqlite, ping
@@ -151,6 +153,30 @@ class Container:
         if not all(pool.ready.is_set() for pool in self._pools):
             return "EnginesLoading"
         return None
+
+    def served_models(self) -> list[dict[str, Any]]:
+        """``GET /api/v1/models``: every model, its other names, its endpoints (and whether
+        each answers synchronously) and the engine family configured for it."""
+        served = []
+        for model, spec in MODELS.items():
+            sync: frozenset[str] = getattr(spec, "sync_endpoints", frozenset())
+            served.append(
+                {
+                    "model": model,
+                    "aliases": sorted(a for a, m in ALIASES.items() if m == model),
+                    "endpoints": [
+                        {
+                            "path": f"/api/v1/services/aigc/{endpoint}",
+                            "mode": "sync"
+                            if endpoint in SYNC_ENDPOINTS
+                            else ("async or sync" if endpoint in sync else "async"),
+                        }
+                        for endpoint in sorted(spec.endpoints)
+                    ],
+                    "engine": self.engines.implementation(model),
+                }
+            )
+        return served
 
     def worker_pool(self, concurrency: int) -> WorkerPool:
         s = self.settings

@@ -551,3 +551,13 @@ def test_items_reported_are_the_items_returned(tiny_weights: Callable[[str], Pat
     token.on_item(heard.__setitem__)
     items = engine.run(image_request(n=3), token)
     assert [heard[i] for i in range(3)] == items
+
+
+def test_an_engine_serving_another_model_names_that_model_in_errors() -> None:
+    from wanstack.engines.registry import EngineProvider
+
+    provider = EngineProvider(
+        {"wan2.2-t2i-flash": "diffusers"}, {"wan2.2-t2i-flash": {"weights": "x", "stepz": 1}}
+    )
+    with pytest.raises(ConfigError, match=r"WANSTACK_ENGINE_OPTIONS\['wan2\.2-t2i-flash'\]"):
+        provider.get("wan2.2-t2i-flash")

@@ -73,8 +73,14 @@ def task_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
 
 def signed(value: Any, expires_at: int, url_for: UrlFor) -> Any:
     """A stored output with its file references signed: ``{"key": k}`` (an item shaped
-    ``{"url": …}``) and ``{"$file": k}`` (a URL field such as ``video_url``)."""
+    ``{"url": …}``), ``{…, "$key": k}`` (an item with fields beside its ``url``) and
+    ``{"$file": k}`` (a URL field such as ``video_url``)."""
     if isinstance(value, dict):
+        if "$key" in value:  # an image item with fields beside its url, in their order
+            return {
+                ("url" if k == "$key" else k): (url_for(v, expires_at) if k == "$key" else v)
+                for k, v in value.items()
+            }
         if len(value) == 1:
             if "key" in value:
                 return {"url": url_for(value["key"], expires_at)}

@@ -11,13 +11,24 @@ from __future__ import annotations
 from typing import Any
 
 from wanstack.catalog.base import ModelSpec, StoredItem, Submission
-from wanstack.catalog.registry import MODELS, endpoint_rule, spec_for, spec_of
+from wanstack.catalog.registry import (
+    MODELS,
+    SYNC_ENDPOINTS,
+    canonical,
+    check_endpoint,
+    endpoint_rule,
+    spec_for,
+    spec_of,
+)
 
 __all__ = [
     "MODELS",
+    "SYNC_ENDPOINTS",
     "ModelSpec",
     "StoredItem",
     "Submission",
+    "canonical",
+    "check_endpoint",
     "endpoint_rule",
     "running_output",
     "spec_for",

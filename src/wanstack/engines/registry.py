@@ -45,6 +45,19 @@ ENGINES: dict[tuple[str, str], str] = {
     ("wan2.6-image", "fake"): "wanstack.engines.fake:FakeWanImage",
     ("wan2.6-image", "diffusers"): "wanstack.engines.diffusers.image:DiffusersImage",
 }
+#: text-to-image models served by the wan2.6-image engines of each family (one request type)
+TEXT_TO_IMAGE = (
+    "wan2.5-t2i-preview",
+    "wan2.2-t2i-flash",
+    "wan2.2-t2i-plus",
+    "wanx2.1-t2i-turbo",
+    "wanx2.1-t2i-plus",
+    "wanx2.0-t2i-turbo",
+)
+for _model in TEXT_TO_IMAGE:
+    ENGINES[(_model, "classic")] = ENGINES[("wan2.6-image", "classic")]
+    ENGINES[(_model, "fake")] = ENGINES[("wan2.6-image", "fake")]
+    ENGINES[(_model, "diffusers")] = ENGINES[("wan2.6-image", "diffusers")]
 
 
 def available(model: str) -> list[str]:
@@ -137,5 +150,8 @@ class EngineProvider:
             )
         module_name, _, class_name = target.partition(":")
         cls = getattr(importlib.import_module(module_name), class_name)
-        engine: Engine[Any] = cls(**self.options(model))
+        options = self.options(model)
+        if getattr(cls, "names_its_model", False):  # one class serving several models
+            options = {**options, "served_model": model}
+        engine: Engine[Any] = cls(**options)
         return engine

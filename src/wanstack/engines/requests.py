@@ -101,3 +101,5 @@ class ImageGenRequest:
     interleave: bool  #: ``enable_interleave``: text and images alternate, up to ``max_images``
     max_images: int
     seed: int
+    #: ``prompt_extend`` as asked (no rewriting model runs; it shapes the output only)
+    prompt_extend: bool = True

@@ -162,7 +162,7 @@ class TaskService:
                 account_id=caller.account_id,
                 api_key_id=caller.api_key_id,
                 workspace=caller.workspace,
-                model=model,
+                model=spec.model,
                 request_id=request_id,
                 status=TaskStatus.PENDING,
                 input=stored_input,

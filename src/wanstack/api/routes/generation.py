@@ -28,6 +28,7 @@ from starlette.responses import Response, StreamingResponse
 from wanstack.api import protocol
 from wanstack.api.deps import base_url, container, header_enabled
 from wanstack.api.handlers import error_response, sse_error
+from wanstack.catalog import SYNC_ENDPOINTS
 from wanstack.domain import Caller, Task, TaskStatus
 from wanstack.errors import InternalError, ServiceError, TaskFailed
 from wanstack.logcontext import request_id_var
@@ -82,6 +83,8 @@ async def generate(request: Request, caller: Caller, endpoint: str, body: Any) -
         return Response(status_code=499)  # the client went away; nobody is listening
     if final.status is not TaskStatus.SUCCEEDED:
         return error_response(_failure(final))
+    if endpoint not in SYNC_ENDPOINTS:  # an async endpoint's sync mode: the finished task
+        return protocol.JSONBytes(protocol.task_body(final, request_id_var.get(), _urls(request)))
     return protocol.JSONBytes(protocol.generation_body(final, request_id_var.get(), _urls(request)))
 
 

@@ -16,9 +16,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wanstack.api import protocol
-from wanstack.api.deps import container
+from wanstack.api.deps import caller, container
 from wanstack.errors import InvalidApiKey
 from wanstack.metrics import QUEUE_DEPTH, TASKS
+
+
+async def models(request: Request) -> Response:
+    """``GET /api/v1/models`` (a wanstack extension): what this server serves, by model."""
+    await caller(request)
+    return protocol.JSONBytes({"models": container(request).served_models()})
 
 
 async def healthz(request: Request) -> Response:
@@ -51,6 +57,7 @@ async def metrics(request: Request) -> Response:
 
 
 routes = [
+    Route("/api/v1/models", models, methods=["GET"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/readyz", readyz, methods=["GET"]),
     Route("/metrics", metrics, methods=["GET"]),

@@ -14,7 +14,7 @@ from wanstack.api import protocol
 from wanstack.api.body import parse_json, read_limited
 from wanstack.api.deps import caller, container, header_enabled
 from wanstack.api.routes.generation import generate
-from wanstack.catalog import endpoint_rule
+from wanstack.catalog import check_endpoint, endpoint_rule
 from wanstack.logcontext import request_id_var
 
 #: Two 10 MB images as base64 data: URIs fit with room to spare.
@@ -24,8 +24,10 @@ MAX_SUBMIT_BYTES = 32 * 1024 * 1024
 async def submit(request: Request) -> Response:
     endpoint = "{group}/{function}".format_map(request.path_params)
     who = await caller(request)
-    sync = endpoint_rule(endpoint, async_header=header_enabled(request, "x-dashscope-async"))
+    check_endpoint(endpoint)
     body = await parse_json(await read_limited(request, MAX_SUBMIT_BYTES))
+    model = body.get("model") if isinstance(body, dict) else None
+    sync = endpoint_rule(endpoint, model, async_header=header_enabled(request, "x-dashscope-async"))
     if sync:
         return await generate(request, who, endpoint, body)
     request_id = request_id_var.get()

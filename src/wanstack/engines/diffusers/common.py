@@ -66,8 +66,10 @@ class DiffusersEngine:
     before anything loads), loads the weights in :meth:`load` and describes what it runs."""
 
     name = "diffusers"
+    #: the provider passes ``served_model``: one class may serve several DashScope models
+    names_its_model: ClassVar[bool] = True
     #: the DashScope model this engine serves (in error messages)
-    model: ClassVar[str] = ""
+    model: str = ""
     #: pipeline classes the main ``weights`` may hold
     pipelines: ClassVar[frozenset[str]] = frozenset()
     #: weights holding a class outside :attr:`pipelines` that shares its components with one
@@ -78,7 +80,9 @@ class DiffusersEngine:
     #: numeric options among :attr:`extra_keys`: key → (type, lowest, highest)
     numbers: ClassVar[Mapping[str, tuple[type, float, float]]] = {}
 
-    def __init__(self, **raw: Any) -> None:
+    def __init__(self, *, served_model: str | None = None, **raw: Any) -> None:
+        if served_model is not None:  # an engine class serving several models names its own
+            self.model = served_model
         keys = ENGINE_KEYS | frozenset(self.extra_keys) | frozenset(self.numbers)
         self.options: Options = parse_options(self.model, raw, extra_keys=keys)
         for key, (kind, lo, hi) in self.numbers.items():

@@ -1,0 +1,157 @@
+"""The Wan text-to-image family on ``text2image/image-synthesis`` (addendum §2.1): one row per
+model in :data:`MODELS`, one spec class for all of them.
+
+``input.prompt`` (required; longer text is cut at the model's limit, as DashScope does),
+``input.negative_prompt`` (cut at 500), ``parameters.size`` (``W*H``: each side 512–1440 for
+wan2.2 and older, total pixels 1280²–1440² at 1:4–4:1 for wan2.5), ``n`` (1–4, default 4),
+``prompt_extend`` (default true: the results then carry ``actual_prompt``), ``watermark``,
+``seed``. Asynchronous; wan2.2-t2i-flash and -plus also answer without the async header (the
+SDK's ``ImageSynthesis.sync_call``), with the finished task's body.
+
+Results: ``results[]`` of ``{orig_prompt, actual_prompt, url}``, ``task_metrics``, usage
+``{image_count}``. No prompt-rewriting model runs here, so ``actual_prompt`` is the prompt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from wanstack.catalog.base import MediaLoader, StoredItem, Submission
+from wanstack.catalog.fields import Fields
+from wanstack.catalog.outputs import image_outcome, pending_metrics
+from wanstack.domain import Outcome, Task
+from wanstack.engines.requests import ImageGenRequest
+from wanstack.errors import InvalidParameter
+from wanstack.ident import new_seed
+
+ENDPOINT = "text2image/image-synthesis"
+NEGATIVE_CHARS = 500
+SEED_MAX = 2147483647
+_SIZE = re.compile(r"^\s*(\d{1,5})\s*\*\s*(\d{1,5})\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class T2IModel:
+    """One model of the family: its limits and defaults."""
+
+    model: str
+    prompt_chars: int
+    default_size: str
+    #: (lo, hi) for each side, or None when the rule is on total pixels
+    sides: tuple[int, int] | None = (512, 1440)
+    #: (lo, hi) total pixels, with the aspect ratio within 1:4–4:1
+    pixels: tuple[int, int] | None = None
+    #: also answered without the async header (``ImageSynthesis.sync_call``)
+    sync: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+MODELS = (
+    T2IModel("wan2.5-t2i-preview", 2000, "1280*1280", None, (1280 * 1280, 1440 * 1440)),
+    T2IModel("wan2.2-t2i-flash", 500, "1024*1024", sync=True),
+    T2IModel("wan2.2-t2i-plus", 500, "1024*1024", sync=True),
+    T2IModel("wanx2.1-t2i-turbo", 500, "1024*1024", aliases=("wan2.1-t2i-turbo",)),
+    T2IModel("wanx2.1-t2i-plus", 500, "1024*1024", aliases=("wan2.1-t2i-plus",)),
+    T2IModel("wanx2.0-t2i-turbo", 800, "1024*1024", aliases=("wan2.0-t2i-turbo",)),
+)
+
+
+def parse_size(row: T2IModel, value: str) -> tuple[int, int]:
+    field = "parameters.size"
+    match = _SIZE.match(value)
+    if match is None:
+        raise InvalidParameter(f"{field} must look like '1024*1024' (width*height), got {value!r}")
+    width, height = int(match[1]), int(match[2])
+    if row.sides is not None:
+        lo, hi = row.sides
+        if not (lo <= width <= hi and lo <= height <= hi):
+            raise InvalidParameter(
+                f"{field}: {row.model} takes each side from {lo} to {hi}, got {width}*{height}"
+            )
+    if row.pixels is not None:
+        lo, hi = row.pixels
+        if not lo <= width * height <= hi:
+            raise InvalidParameter(
+                f"{field}: {row.model} takes total pixels from {lo} to {hi}, "
+                f"got {width}*{height} = {width * height}"
+            )
+        if not 0.25 <= width / height <= 4.0:
+            raise InvalidParameter(
+                f"{field}: the aspect ratio must be from 1:4 to 4:1, got {width}*{height}"
+            )
+    return width, height
+
+
+class WanTextToImage:
+    """A :class:`~wanstack.catalog.base.ModelSpec` for one row of :data:`MODELS`."""
+
+    def __init__(self, row: T2IModel) -> None:
+        self.row = row
+        self.model = row.model
+        self.aliases = row.aliases
+        self.endpoints = frozenset({ENDPOINT})
+        self.sync_endpoints = frozenset({ENDPOINT}) if row.sync else frozenset()
+
+    def validate(self, input: Any, parameters: Any) -> Submission:
+        inp = Fields(input, "input")
+        par = Fields(parameters, "parameters")
+        prompt = inp.string(
+            "prompt", required=True, non_empty=True, truncate_at=self.row.prompt_chars
+        )
+        negative = inp.string("negative_prompt", default="", truncate_at=NEGATIVE_CHARS)
+        size = par.string("size", default=self.row.default_size)
+        assert size is not None
+        parse_size(self.row, size)
+        seed = par.integer("seed", lo=0, hi=SEED_MAX)
+        return Submission(
+            input={"prompt": prompt, "negative_prompt": negative},
+            parameters={
+                "size": size,
+                "n": par.integer("n", lo=1, hi=4, default=4),
+                "prompt_extend": par.boolean("prompt_extend", default=True),
+                "watermark": par.boolean("watermark", default=False),
+                "seed": seed if seed is not None else new_seed(),
+            },
+        )
+
+    async def prepare(self, task: Task, load: MediaLoader) -> ImageGenRequest:
+        params = task.parameters
+        return ImageGenRequest(
+            prompt=task.input["prompt"],
+            negative_prompt=task.input.get("negative_prompt", ""),
+            images=(),
+            size=parse_size(self.row, params["size"]),
+            n=params["n"],
+            interleave=False,
+            max_images=1,
+            seed=params["seed"],
+            prompt_extend=params["prompt_extend"],
+        )
+
+    def outcome(self, request: ImageGenRequest, items: Sequence[StoredItem]) -> Outcome:
+        outcome = image_outcome(items)
+        results = outcome.output.get("results")
+        if results:
+            outcome.output["results"] = [
+                _described(r, request.prompt, request.prompt_extend) for r in results
+            ]
+        return outcome
+
+    def running_output(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        return pending_metrics(parameters)
+
+
+def _described(result: dict[str, Any], prompt: str, extended: bool) -> dict[str, Any]:
+    if "key" not in result:
+        return result
+    item: dict[str, Any] = {"orig_prompt": prompt}
+    if extended:
+        item["actual_prompt"] = prompt
+    item["$key"] = result["key"]
+    return item
+
+
+SPECS = tuple(WanTextToImage(row) for row in MODELS)
