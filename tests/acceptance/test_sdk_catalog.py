@@ -13,7 +13,8 @@ from typing import Any
 import dashscope
 import httpx
 import pytest
-from dashscope import ImageSynthesis
+from dashscope import ImageSynthesis, MultiModalConversation
+from dashscope.aigc.image_generation import ImageGeneration
 from PIL import Image
 
 from tests.support.processes import Launcher, Server
@@ -102,7 +103,7 @@ def test_the_model_decides_the_rules(server: Server) -> None:
     assert answer.json()["message"] == "Model not exist."
     for model, size, rule in (
         ("wan2.2-t2i-flash", "1500*1024", "each side from 512 to 1440"),
-        ("wan2.5-t2i-preview", "1024*1024", "total pixels from 1638400 to 2073600"),
+        ("wan2.5-t2i-preview", "1024*1024", "total pixels from 1625088 to 2073600"),
     ):
         rsp = ImageSynthesis.async_call(
             model=model, prompt="a cat", size=size, api_key=server.api_key
@@ -126,3 +127,101 @@ def test_models_lists_what_is_served(server: Server) -> None:
     ]
     assert all(m["engine"] == "classic" for m in served.values())
     assert httpx.get(server.api_base + "/models").status_code == 401
+
+
+# --------------------------------------------------------------- text to image through messages
+
+
+def image_size(url: str) -> tuple[int, int]:
+    answer = httpx.get(url, timeout=30)
+    assert answer.status_code == 200
+    return Image.open(io.BytesIO(answer.content)).size
+
+
+def ask(server: Server, model: str, text: str = "一只猫在窗台上", **params: Any) -> Any:
+    rsp = MultiModalConversation.call(  # type: ignore[call-overload]
+        model=model,
+        messages=[{"role": "user", "content": [{"text": text}]}],
+        api_key=server.api_key,
+        **params,
+    )
+    assert rsp.status_code == HTTPStatus.OK, rsp
+    return rsp
+
+
+def test_wan26_t2i_sync_and_async(server: Server) -> None:
+    rsp = ImageGeneration.call(
+        model="wan2.6-t2i",
+        messages=[{"role": "user", "content": [{"text": "a lighthouse at dusk"}]}],
+        n=1,
+        size="1104*1472",
+        api_key=server.api_key,
+    )
+    assert rsp.status_code == HTTPStatus.OK, rsp
+    content = rsp.output.choices[0].message.content
+    assert [c["type"] for c in content] == ["image"]
+    assert image_size(content[0]["image"]) == (1104, 1472)
+    assert rsp.usage["size"] == "1104*1472" and rsp.output.finished
+    task = ImageGeneration.async_call(
+        model="wan2.6-t2i",
+        messages=[{"role": "user", "content": [{"text": "a lighthouse"}]}],
+        n=2,
+        api_key=server.api_key,
+    )
+    done = ImageGeneration.wait(task, api_key=server.api_key)
+    assert done.output.task_status == "SUCCEEDED", done
+    images = done.output.choices[0]["message"]["content"]
+    assert [image_size(c["image"]) for c in images] == [(1280, 1280)] * 2
+
+
+def test_qwen_image_family(server: Server) -> None:
+    rsp = ask(server, "qwen-image-max", negative_prompt="blurry", result_format="message")
+    content = rsp.output.choices[0].message.content
+    assert list(content[0]) == ["image"] and image_size(content[0]["image"]) == (1664, 928)
+    usage = dict(rsp.usage)  # (the SDK adds zero token counts of its own)
+    assert {k: usage[k] for k in ("height", "image_count", "width")} == {
+        "height": 928,
+        "image_count": 1,
+        "width": 1664,
+    }
+    assert rsp.output.task_metric == {"FAILED": 0, "SUCCEEDED": 1, "TOTAL": 1}
+    two = ask(server, "qwen-image-2.0", n=2, size="1024*768")
+    images = two.output.choices[0].message.content
+    assert [image_size(c["image"]) for c in images] == [(1024, 768)] * 2
+    assert "task_metric" not in two.output
+    dated = ask(server, "qwen-image-plus-2026-01-09", size="928*1664")
+    assert image_size(dated.output.choices[0].message.content[0]["image"]) == (928, 1664)
+    flat = ImageSynthesis.call(
+        model="qwen-image-plus", prompt="一副对联", negative_prompt=" ", n=1,
+        size="1328*1328", api_key=server.api_key,
+    )  # fmt: skip
+    assert flat.output.task_status == "SUCCEEDED", flat
+    assert flat.output.results[0].orig_prompt == "一副对联"
+    assert sizes(flat) == [(1328, 1328)]
+    bad = MultiModalConversation.call(  # type: ignore[call-overload]
+        model="qwen-image-max",
+        messages=[{"role": "user", "content": [{"text": "a"}]}],
+        n=2,
+        api_key=server.api_key,
+    )
+    assert bad.status_code == 400 and "parameters.n" in bad.message
+    bad = ask_raw(server, "qwen-image", size="1024*1024")
+    assert bad.status_code == 400 and "1664*928" in bad.message
+
+
+def ask_raw(server: Server, model: str, **params: Any) -> Any:
+    return MultiModalConversation.call(  # type: ignore[call-overload]
+        model=model,
+        messages=[{"role": "user", "content": [{"text": "a"}]}],
+        api_key=server.api_key,
+        **params,
+    )
+
+
+def test_z_image_turbo(server: Server) -> None:
+    rsp = ask(server, "z-image-turbo", text="film grain, a lake", prompt_extend=False)
+    message = rsp.output.choices[0].message
+    assert image_size(message.content[0]["image"]) == (1024, 1536)  # its default size
+    assert message.content[1] == {"text": "film grain, a lake"}
+    assert message.reasoning_content == ""
+    assert rsp.usage["width"] == 1024 and rsp.usage["height"] == 1536

@@ -15,7 +15,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from wanstack.catalog import running_output
+from wanstack.catalog import SYNC_FIELDS, running_output
 from wanstack.clock import format_timestamp
 from wanstack.domain import Task, TaskStatus, TaskSummary
 
@@ -59,7 +59,8 @@ def task_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
         output.update(running_output(task.model, task.parameters))
         if task.progress is not None:  # wanstack extension: 0–100, from the worker's heartbeat
             output["progress"] = task.progress
-    output.update(signed(task.output or {}, task.expires_at, url_for))
+    stored = {k: v for k, v in (task.output or {}).items() if k != SYNC_FIELDS}
+    output.update(signed(stored, task.expires_at, url_for))
     if task.code:
         output["code"] = task.code
         output["message"] = task.message or ""
@@ -96,14 +97,13 @@ def generation_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, A
     """The sync answer of ``multimodal-generation/generation`` (contract §5.5) for a
     SUCCEEDED wan2.6-image task."""
     stored = task.output or {}
-    return {
-        "output": {
-            "choices": signed(stored.get("choices", []), task.expires_at, url_for),
-            "finished": True,
-        },
-        "usage": task.usage or {},
-        "request_id": request_id,
+    output: dict[str, Any] = {
+        "choices": signed(stored.get("choices", []), task.expires_at, url_for)
     }
+    # a model whose sync answer has other fields beside choices stores them (qwen-image's
+    # task_metric, none for qwen-image-2.0); wan2.6's say "finished"
+    output.update(stored.get(SYNC_FIELDS, {"finished": True}))
+    return {"output": output, "usage": task.usage or {}, "request_id": request_id}
 
 
 def partial_generation_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:

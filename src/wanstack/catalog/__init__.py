@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wanstack.catalog.base import ModelSpec, StoredItem, Submission
+from wanstack.catalog.base import SYNC_FIELDS, ModelSpec, StoredItem, Submission
 from wanstack.catalog.registry import (
     MODELS,
     SYNC_ENDPOINTS,
@@ -24,6 +24,7 @@ from wanstack.catalog.registry import (
 __all__ = [
     "MODELS",
     "SYNC_ENDPOINTS",
+    "SYNC_FIELDS",
     "ModelSpec",
     "StoredItem",
     "Submission",

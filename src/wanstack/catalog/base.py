@@ -60,6 +60,12 @@ class StoredItem:
         return self.key is not None
 
 
+#: a stored output's key for the fields only its sync answer carries beside ``choices``
+#: (qwen-image's ``task_metric``); without it the sync answer says ``finished: true``.
+#: ``GET /tasks`` omits it.
+SYNC_FIELDS = "$sync"
+
+
 def file_ref(key: str) -> dict[str, str]:
     """A stored-output value that the API turns into the file's signed URL (a string field,
     such as ``video_url``); items shaped ``{"url": …}`` are stored as ``{"key": key}``."""

@@ -50,7 +50,8 @@ class T2IModel:
 
 
 MODELS = (
-    T2IModel("wan2.5-t2i-preview", 2000, "1280*1280", None, (1280 * 1280, 1440 * 1440)),
+    # the documented floor is 1280*1280 pixels; the recommended 1104*1472 is a little under it
+    T2IModel("wan2.5-t2i-preview", 2000, "1280*1280", None, (1104 * 1472, 1440 * 1440)),
     T2IModel("wan2.2-t2i-flash", 500, "1024*1024", sync=True),
     T2IModel("wan2.2-t2i-plus", 500, "1024*1024", sync=True),
     T2IModel("wanx2.1-t2i-turbo", 500, "1024*1024", aliases=("wan2.1-t2i-turbo",)),
@@ -60,22 +61,34 @@ MODELS = (
 
 
 def parse_size(row: T2IModel, value: str) -> tuple[int, int]:
+    return checked_size(row.model, value, sides=row.sides, pixels=row.pixels)
+
+
+def checked_size(
+    model: str,
+    value: str,
+    *,
+    sides: tuple[int, int] | None = None,
+    pixels: tuple[int, int] | None = None,
+    sizes: tuple[str, ...] = (),
+) -> tuple[int, int]:
+    """``W*H`` checked against a model's rule: one of ``sizes``, each side within ``sides``,
+    total pixels within ``pixels`` at 1:4–4:1; else :class:`InvalidParameter` naming it."""
     field = "parameters.size"
     match = _SIZE.match(value)
     if match is None:
         raise InvalidParameter(f"{field} must look like '1024*1024' (width*height), got {value!r}")
     width, height = int(match[1]), int(match[2])
-    if row.sides is not None:
-        lo, hi = row.sides
-        if not (lo <= width <= hi and lo <= height <= hi):
+    if sizes and f"{width}*{height}" not in sizes:
+        raise InvalidParameter(f"{field}: {model} takes one of {', '.join(sizes)}")
+    if sides is not None and not (sides[0] <= width <= sides[1] and sides[0] <= height <= sides[1]):
+        raise InvalidParameter(
+            f"{field}: {model} takes each side from {sides[0]} to {sides[1]}, got {width}*{height}"
+        )
+    if pixels is not None:
+        if not pixels[0] <= width * height <= pixels[1]:
             raise InvalidParameter(
-                f"{field}: {row.model} takes each side from {lo} to {hi}, got {width}*{height}"
-            )
-    if row.pixels is not None:
-        lo, hi = row.pixels
-        if not lo <= width * height <= hi:
-            raise InvalidParameter(
-                f"{field}: {row.model} takes total pixels from {lo} to {hi}, "
+                f"{field}: {model} takes total pixels from {pixels[0]} to {pixels[1]}, "
                 f"got {width}*{height} = {width * height}"
             )
         if not 0.25 <= width / height <= 4.0:
@@ -83,6 +96,37 @@ def parse_size(row: T2IModel, value: str) -> tuple[int, int]:
                 f"{field}: the aspect ratio must be from 1:4 to 4:1, got {width}*{height}"
             )
     return width, height
+
+
+def generation_parameters(
+    par: Fields, size: str, *, n: int | None, prompt_extend: bool = True
+) -> dict[str, Any]:
+    """The parameters every text-to-image model stores: size, n, prompt_extend, watermark and
+    a seed fixed at submit (a retried attempt reproduces the same images)."""
+    seed = par.integer("seed", lo=0, hi=SEED_MAX)
+    return {
+        "size": size,
+        "n": n,
+        "prompt_extend": par.boolean("prompt_extend", default=prompt_extend),
+        "watermark": par.boolean("watermark", default=False),
+        "seed": seed if seed is not None else new_seed(),
+    }
+
+
+def text_request(task: Task, size: tuple[int, int]) -> ImageGenRequest:
+    """The engine request of a text-to-image task (no input images)."""
+    params = task.parameters
+    return ImageGenRequest(
+        prompt=task.input["prompt"],
+        negative_prompt=task.input.get("negative_prompt", ""),
+        images=(),
+        size=size,
+        n=params["n"],
+        interleave=False,
+        max_images=1,
+        seed=params["seed"],
+        prompt_extend=params["prompt_extend"],
+    )
 
 
 class WanTextToImage:
@@ -105,31 +149,13 @@ class WanTextToImage:
         size = par.string("size", default=self.row.default_size)
         assert size is not None
         parse_size(self.row, size)
-        seed = par.integer("seed", lo=0, hi=SEED_MAX)
         return Submission(
             input={"prompt": prompt, "negative_prompt": negative},
-            parameters={
-                "size": size,
-                "n": par.integer("n", lo=1, hi=4, default=4),
-                "prompt_extend": par.boolean("prompt_extend", default=True),
-                "watermark": par.boolean("watermark", default=False),
-                "seed": seed if seed is not None else new_seed(),
-            },
+            parameters=generation_parameters(par, size, n=par.integer("n", lo=1, hi=4, default=4)),
         )
 
     async def prepare(self, task: Task, load: MediaLoader) -> ImageGenRequest:
-        params = task.parameters
-        return ImageGenRequest(
-            prompt=task.input["prompt"],
-            negative_prompt=task.input.get("negative_prompt", ""),
-            images=(),
-            size=parse_size(self.row, params["size"]),
-            n=params["n"],
-            interleave=False,
-            max_images=1,
-            seed=params["seed"],
-            prompt_extend=params["prompt_extend"],
-        )
+        return text_request(task, parse_size(self.row, task.parameters["size"]))
 
     def outcome(self, request: ImageGenRequest, items: Sequence[StoredItem]) -> Outcome:
         outcome = image_outcome(items)

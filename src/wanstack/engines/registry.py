@@ -53,6 +53,13 @@ TEXT_TO_IMAGE = (
     "wanx2.1-t2i-turbo",
     "wanx2.1-t2i-plus",
     "wanx2.0-t2i-turbo",
+    "wan2.6-t2i",
+    "qwen-image",
+    "qwen-image-plus",
+    "qwen-image-max",
+    "qwen-image-2.0",
+    "qwen-image-2.0-pro",
+    "z-image-turbo",
 )
 for _model in TEXT_TO_IMAGE:
     ENGINES[(_model, "classic")] = ENGINES[("wan2.6-image", "classic")]
