@@ -6,6 +6,7 @@ model decides), and ``GET /api/v1/models``."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
@@ -13,10 +14,12 @@ from typing import Any
 import dashscope
 import httpx
 import pytest
-from dashscope import ImageSynthesis, MultiModalConversation
+from dashscope import ImageSynthesis, MultiModalConversation, VideoSynthesis
 from dashscope.aigc.image_generation import ImageGeneration
 from PIL import Image
 
+from tests.api.wan26_support import Mp4Facts, image_bytes, mp4_facts, wav_bytes
+from tests.support.media import MediaServer
 from tests.support.processes import Launcher, Server
 
 T2I = "/services/aigc/text2image/image-synthesis"
@@ -225,3 +228,110 @@ def test_z_image_turbo(server: Server) -> None:
     assert message.content[1] == {"text": "film grain, a lake"}
     assert message.reasoning_content == ""
     assert rsp.usage["width"] == 1024 and rsp.usage["height"] == 1536
+
+
+# --------------------------------------------------------------------------- older video models
+
+VIDEO_T2V = [  # (model, size sent, duration sent, usage expected)
+    ("wan2.5-t2v-preview", "832*480", 10, {"video_duration": 10, "video_ratio": "832*480"}),
+    ("wan2.2-t2v-plus", None, None, {"video_duration": 5, "video_ratio": "1920*1080"}),
+    ("wanx2.1-t2v-turbo", "480*832", None, {"video_duration": 5, "video_ratio": "480*832"}),
+    ("wanx2.1-t2v-plus", "960*960", None, {"video_duration": 5, "video_ratio": "960*960"}),
+    ("wan2.1-t2v-turbo", None, None, {"video_duration": 5, "video_ratio": "1280*720"}),
+]
+VIDEO_I2V = [  # (model, resolution, duration, (width, height) of a 4:3 input, usage expected)
+    ("wan2.5-i2v-preview", "480P", 10, (736, 544), {"duration": 10, "SR": 480}),
+    ("wan2.2-i2v-flash", None, None, (1104, 832), {"duration": 5, "SR": 720}),
+    ("wan2.2-i2v-plus", "480P", None, (736, 544), {"duration": 5, "SR": 480}),
+    ("wanx2.1-i2v-turbo", "720P", 3, (1104, 832), {"video_duration": 3, "video_ratio": "standard"}),
+    ("wanx2.1-i2v-plus", None, None, (1104, 832), {"video_duration": 5, "video_ratio": "standard"}),
+]
+
+
+@pytest.fixture(scope="module")
+def video_server(wanstack_module_launcher: Launcher) -> Server:
+    models = [m for m, *_ in VIDEO_T2V + VIDEO_I2V if not m.startswith("wan2.1-")]
+    env = {
+        "WANSTACK_ENGINES": json.dumps(dict.fromkeys(models, "fake")),
+        "WANSTACK_WORKERS": "2",
+    }
+    started = wanstack_module_launcher.start("catalog-video", env)
+    assert started.ready(), started.log_text()[-3000:]
+    return started
+
+
+@pytest.fixture
+def videos(video_server: Server) -> Iterator[Server]:
+    """The SDK talks to the video server during the test."""
+    saved = dashscope.base_http_api_url
+    dashscope.base_http_api_url = video_server.api_base
+    yield video_server
+    dashscope.base_http_api_url = saved
+
+
+def video_facts(url: str) -> Mp4Facts:
+    answer = httpx.get(url, timeout=60)
+    assert answer.status_code == 200
+    return mp4_facts(answer.content)
+
+
+@pytest.mark.parametrize(("model", "size", "duration", "usage"), VIDEO_T2V)
+def test_older_text_to_video(
+    videos: Server, model: str, size: str | None, duration: int | None, usage: dict[str, Any]
+) -> None:
+    args: dict[str, Any] = {"model": model, "prompt": "一只小猫在月光下奔跑"}
+    args |= {k: v for k, v in (("size", size), ("duration", duration)) if v is not None}
+    rsp = VideoSynthesis.call(api_key=videos.api_key, **args)
+    assert rsp.output.task_status == "SUCCEEDED", rsp
+    facts = video_facts(rsp.output.video_url)
+    width, height = (int(v) for v in usage["video_ratio"].split("*"))
+    assert (facts.width, facts.height, facts.frames) == (
+        width,
+        height,
+        usage["video_duration"] * 30,
+    )
+    got = dict(rsp.usage)  # (the SDK adds zero defaults for fields a model does not send)
+    assert {k: got[k] for k in usage} == usage and got["video_count"] == 1
+
+
+@pytest.mark.parametrize(("model", "resolution", "duration", "size", "usage"), VIDEO_I2V)
+def test_older_image_to_video(
+    videos: Server,
+    media_server: MediaServer,
+    model: str,
+    resolution: str | None,
+    duration: int | None,
+    size: tuple[int, int],
+    usage: dict[str, Any],
+) -> None:
+    img_url = media_server.put("cat-i2v.jpg", image_bytes(640, 480, "JPEG", seed=2))
+    args: dict[str, Any] = {"model": model, "img_url": img_url, "prompt": "a cat runs"}
+    args |= {k: v for k, v in (("resolution", resolution), ("duration", duration)) if v}
+    rsp = VideoSynthesis.call(api_key=videos.api_key, **args)
+    assert rsp.output.task_status == "SUCCEEDED", rsp
+    facts = video_facts(rsp.output.video_url)
+    seconds = usage.get("duration") or usage["video_duration"]
+    assert (facts.width, facts.height, facts.frames) == (*size, seconds * 30)
+    got = dict(rsp.usage)
+    assert {k: got[k] for k in usage} == usage and got["video_count"] == 1
+
+
+def test_older_video_rules(videos: Server, media_server: MediaServer) -> None:
+    def submit(**args: Any) -> Any:
+        return VideoSynthesis.async_call(api_key=videos.api_key, prompt="a cat", **args)
+
+    rsp = submit(model="wanx2.1-t2v-plus", size="832*480")
+    assert (
+        rsp.status_code == 400 and "480P sizes are not supported by wanx2.1-t2v-plus" in rsp.message
+    )
+    rsp = submit(model="wan2.5-t2v-preview", duration=7)
+    assert rsp.status_code == 400 and "5, 10 seconds" in rsp.message
+    audio = media_server.put("old-tone.wav", wav_bytes(3.5))
+    rsp = submit(model="wan2.2-t2v-plus", audio_url=audio)
+    assert rsp.status_code == 400 and "makes silent videos" in rsp.message
+    # a fixed duration set to another value is accepted, and the task fails when it runs
+    rsp = submit(model="wan2.2-t2v-plus", duration=10)
+    assert rsp.status_code == HTTPStatus.OK, rsp
+    done = VideoSynthesis.wait(rsp, api_key=videos.api_key)
+    assert done.output.task_status == "FAILED"
+    assert done.output.message == "duration customization is not supported"

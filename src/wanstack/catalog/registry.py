@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from wanstack.catalog import chat_t2i, wan_t2i
+from wanstack.catalog import chat_t2i, wan_t2i, wan_video
 from wanstack.catalog.background import BackgroundGeneration
 from wanstack.catalog.base import ModelSpec
 from wanstack.catalog.wan_image import WanImage
-from wanstack.catalog.wan_video import WanI2V, WanT2V
 from wanstack.catalog.x_painting import XPainting
 from wanstack.errors import AccessDenied, InvalidParameter, ModelNotFound
 
@@ -29,8 +28,8 @@ SYNC_ENDPOINTS = frozenset({"multimodal-generation/generation"})
 _SPECS: tuple[ModelSpec, ...] = (
     XPainting(),
     BackgroundGeneration(),
-    WanT2V(),
-    WanI2V(),
+    *wan_video.T2V_SPECS,
+    *wan_video.I2V_SPECS,
     WanImage(),
     *wan_t2i.SPECS,
     *chat_t2i.SPECS,

@@ -23,6 +23,7 @@ import io
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import av
@@ -55,7 +56,7 @@ SIZES_480P = ("832*480", "480*832", "624*624")
 SIZES = SIZES_720P + SIZES_1080P
 DEFAULT_SIZE = "1920*1080"
 #: i2v: ``resolution`` → (pixel budget, short-side class reported as ``usage.SR``)
-RESOLUTIONS = {"720P": (1280 * 720, 720), "1080P": (1920 * 1080, 1080)}
+RESOLUTIONS = {"480P": (832 * 480, 480), "720P": (1280 * 720, 720), "1080P": (1920 * 1080, 1080)}
 DEFAULT_RESOLUTION = "1080P"
 SHOT_TYPES = ("single", "multi")
 IMAGE_BYTES = 20 * 1024 * 1024
@@ -67,8 +68,71 @@ SEED_MAX = 2147483647
 
 
 def short_side_class(width: int, height: int) -> int:
-    """``usage.SR`` of an output size: 1080 for the 1080P pixel budget, else 720."""
-    return 1080 if width * height > 1_500_000 else 720
+    """``usage.SR`` of an output size: 1080, 720 or 480 by its pixel budget."""
+    pixels = width * height
+    return 1080 if pixels > 1_500_000 else (720 if pixels > 600_000 else 480)
+
+
+@dataclass(frozen=True, slots=True)
+class VideoModel:
+    """One video model's rules (addendum §2.11–2.12): the wan2.6 models and the older ones."""
+
+    model: str
+    prompt_chars: int = PROMPT_CHARS
+    #: allowed durations; one value: fixed (another value FAILS the task when it runs)
+    durations: tuple[int, ...] = tuple(range(DURATION[0], DURATION[1] + 1))
+    default_duration: int = DEFAULT_DURATION
+    audio: bool = True  #: takes ``audio_url``
+    shot_type: bool = True  #: takes ``shot_type``
+    sizes: tuple[str, ...] = SIZES  #: t2v
+    default_size: str = DEFAULT_SIZE
+    resolutions: tuple[str, ...] = ("720P", "1080P")  #: i2v
+    default_resolution: str = DEFAULT_RESOLUTION
+    #: "wan26": {duration, size (t2v), input_video_duration, output_video_duration, video_count,
+    #: SR}; "ratio": {video_duration, video_ratio: W*H, video_count}; "sr": {duration, SR,
+    #: video_count}; "standard": {video_duration, video_ratio: "standard", video_count}
+    usage: str = "wan26"
+    aliases: tuple[str, ...] = ()
+
+
+_OLD: dict[str, Any] = {"shot_type": False, "audio": False, "durations": (5,), "prompt_chars": 800}
+T2V_MODELS = (
+    VideoModel(T2V),
+    VideoModel(
+        "wan2.5-t2v-preview", sizes=SIZES_480P + SIZES, durations=(5, 10), shot_type=False,
+        usage="ratio",
+    ),
+    VideoModel("wan2.2-t2v-plus", sizes=SIZES_480P + SIZES_1080P, usage="ratio", **_OLD),
+    VideoModel(
+        "wanx2.1-t2v-turbo", sizes=SIZES_480P + SIZES_720P, default_size="1280*720",
+        usage="ratio", aliases=("wan2.1-t2v-turbo",), **_OLD,
+    ),
+    VideoModel(
+        "wanx2.1-t2v-plus", sizes=SIZES_720P, default_size="1280*720", usage="ratio",
+        aliases=("wan2.1-t2v-plus",), **_OLD,
+    ),
+)  # fmt: skip
+I2V_MODELS = (
+    VideoModel(I2V),
+    VideoModel(
+        "wan2.5-i2v-preview", resolutions=("480P", "720P", "1080P"), durations=(5, 10),
+        shot_type=False, usage="sr",
+    ),
+    VideoModel(
+        "wan2.2-i2v-flash", resolutions=("480P", "720P", "1080P"), default_resolution="720P",
+        usage="sr", **_OLD,
+    ),
+    VideoModel("wan2.2-i2v-plus", resolutions=("480P", "1080P"), usage="sr", **_OLD),
+    VideoModel(
+        "wanx2.1-i2v-turbo", resolutions=("480P", "720P"), default_resolution="720P",
+        usage="standard", aliases=("wan2.1-i2v-turbo",),
+        **{**_OLD, "durations": (3, 4, 5)},
+    ),
+    VideoModel(
+        "wanx2.1-i2v-plus", resolutions=("720P",), default_resolution="720P", usage="standard",
+        aliases=("wan2.1-i2v-plus",), **_OLD,
+    ),
+)  # fmt: skip
 
 
 def i2v_size(image_size: tuple[int, int], resolution: str) -> tuple[int, int]:
@@ -85,24 +149,33 @@ def i2v_size(image_size: tuple[int, int], resolution: str) -> tuple[int, int]:
 class _WanVideo:
     """What both video models share: prompts, audio, duration, shot type, seed."""
 
-    model: str
     endpoints = frozenset({"video-generation/video-synthesis"})
     prompt_required: bool
 
+    def __init__(self, row: VideoModel) -> None:
+        self.row = row
+        self.model = row.model
+        self.aliases = row.aliases
+
     def _common(self, inp: Fields, par: Fields) -> tuple[dict[str, Any], dict[str, Any]]:
+        row = self.row
         prompt = inp.string(
             "prompt",
             required=self.prompt_required,
             non_empty=self.prompt_required,
-            max_chars=PROMPT_CHARS,
+            max_chars=row.prompt_chars,
         )
         negative = inp.string("negative_prompt", max_chars=NEGATIVE_CHARS)
         # Old SDKs (1.22 / 1.24) send audio_url among the parameters (contract C40).
         audio = inp.media_url("audio_url")
         if audio is None:
             audio = par.media_url("audio_url")
+        if audio is not None and not row.audio:
+            raise InvalidParameter(f"input.audio_url: {row.model} makes silent videos")
         prompt_extend = par.boolean("prompt_extend", default=True)
         shot_type = par.string("shot_type", default="single", choices=SHOT_TYPES)
+        if not row.shot_type:  # older models make one shot (their shot_type is ignored)
+            shot_type = "single"
         seed = par.integer("seed", lo=0, hi=SEED_MAX)
         normalised_input: dict[str, Any] = {"prompt": prompt or ""}
         if negative:
@@ -110,9 +183,7 @@ class _WanVideo:
         if audio is not None:
             normalised_input["audio_url"] = audio
         parameters: dict[str, Any] = {
-            "duration": par.integer(
-                "duration", lo=DURATION[0], hi=DURATION[1], default=DEFAULT_DURATION
-            ),
+            "duration": self._duration(par),
             "prompt_extend": prompt_extend,
             "shot_type": shot_type,
             "watermark": par.boolean("watermark", default=False),
@@ -120,6 +191,27 @@ class _WanVideo:
             "seed": seed if seed is not None else new_seed(),
         }
         return normalised_input, parameters
+
+    def _duration(self, par: Fields) -> int:
+        durations = self.row.durations
+        if len(durations) == 1:  # fixed: another value is accepted, and fails when it runs
+            value = par.integer("duration", lo=1, hi=DURATION[1], default=durations[0])
+        else:
+            value = par.integer(
+                "duration", lo=durations[0], hi=durations[-1], default=self.row.default_duration
+            )
+            if value not in durations:
+                allowed = ", ".join(str(d) for d in durations)
+                raise InvalidParameter(
+                    f"parameters.duration: {self.model} makes videos of {allowed} seconds, "
+                    f"got {value}"
+                )
+        assert value is not None
+        return value
+
+    def _check_duration(self, task: Task) -> None:
+        if task.parameters["duration"] not in self.row.durations:
+            raise TaskError("duration customization is not supported", code="InvalidParameter")
 
     @staticmethod
     def _media(inp: dict[str, Any], *keys: str) -> list[tuple[str, str]]:
@@ -147,21 +239,32 @@ class _WanVideo:
             )
         video, key = videos[0].video, videos[0].key
         assert video is not None and key is not None
-        seconds = request.duration
-        usage: dict[str, Any] = {"duration": seconds}
-        if request.image is None:
-            usage["size"] = f"{video.width}*{video.height}"
-        usage.update(
-            input_video_duration=0,
-            output_video_duration=seconds,
-            video_count=1,
-            SR=short_side_class(video.width, video.height),
-        )
+        usage = self._usage(request, video.width, video.height)
         return Outcome(
             status=TaskStatus.SUCCEEDED,
             output={"video_url": file_ref(key), "orig_prompt": request.prompt},
             usage=usage,
         )
+
+    def _usage(self, request: VideoRequest, width: int, height: int) -> dict[str, Any]:
+        seconds = request.duration
+        kind = self.row.usage
+        if kind == "ratio":
+            return {"video_duration": seconds, "video_ratio": f"{width}*{height}", "video_count": 1}
+        if kind == "standard":
+            return {"video_duration": seconds, "video_ratio": "standard", "video_count": 1}
+        if kind == "sr":
+            return {"duration": seconds, "SR": short_side_class(width, height), "video_count": 1}
+        usage: dict[str, Any] = {"duration": seconds}
+        if request.image is None:
+            usage["size"] = f"{width}*{height}"
+        usage.update(
+            input_video_duration=0,
+            output_video_duration=seconds,
+            video_count=1,
+            SR=short_side_class(width, height),
+        )
+        return usage
 
     def running_output(self, parameters: dict[str, Any]) -> dict[str, Any]:
         return {}  # a video task shows no task_metrics
@@ -187,18 +290,20 @@ class _WanVideo:
 
 
 class WanT2V(_WanVideo):
-    model = T2V
     prompt_required = True
 
     def validate(self, input: Any, parameters: Any) -> Submission:
         inp = Fields(input, "input")
         par = Fields(parameters, "parameters")
         normalised_input, normalised = self._common(inp, par)
-        size = par.string("size", default=DEFAULT_SIZE)
+        sizes = self.row.sizes
+        size = par.string("size", default=self.row.default_size)
         assert size is not None
-        if size not in SIZES:
-            allowed = ", ".join(repr(s) for s in SIZES)
-            why = " (480P sizes are not supported by wan2.6-t2v)" if size in SIZES_480P else ""
+        if size not in sizes:
+            allowed = ", ".join(repr(s) for s in sizes)
+            why = ""
+            if size in SIZES_480P:
+                why = f" (480P sizes are not supported by {self.model})"
             raise InvalidParameter(
                 f"parameters.size must be one of {allowed}, got {size[:40]!r}{why}"
             )
@@ -210,13 +315,13 @@ class WanT2V(_WanVideo):
         )
 
     async def prepare(self, task: Task, load: MediaLoader) -> VideoRequest:
+        self._check_duration(task)
         width, height = (int(v) for v in task.parameters["size"].split("*"))
         audio = await self._audio(task, load)
         return self._request(task, image=None, size=(width, height), audio=audio)
 
 
 class WanI2V(_WanVideo):
-    model = I2V
     prompt_required = False
 
     def validate(self, input: Any, parameters: Any) -> Submission:
@@ -230,7 +335,7 @@ class WanI2V(_WanVideo):
         if template:
             normalised_input["template"] = template  # kept for the record; no engine uses it
         normalised["resolution"] = par.string(
-            "resolution", default=DEFAULT_RESOLUTION, choices=tuple(RESOLUTIONS)
+            "resolution", default=self.row.default_resolution, choices=self.row.resolutions
         )
         return Submission(
             input=normalised_input,
@@ -239,6 +344,7 @@ class WanI2V(_WanVideo):
         )
 
     async def prepare(self, task: Task, load: MediaLoader) -> VideoRequest:
+        self._check_duration(task)
         # 1. Fetch the image and the soundtrack together.
         image_bytes, audio = await asyncio.gather(
             load("input.img_url", task.input["img_url"], IMAGE_BYTES), self._audio(task, load)
@@ -292,3 +398,7 @@ def probe_audio(data: bytes) -> AudioTrack:
             f"but is {seconds:.2f} seconds"
         )
     return AudioTrack(data=data, filename=f"audio{suffix}", seconds=seconds)
+
+
+T2V_SPECS = tuple(WanT2V(row) for row in T2V_MODELS)
+I2V_SPECS = tuple(WanI2V(row) for row in I2V_MODELS)

@@ -61,6 +61,21 @@ TEXT_TO_IMAGE = (
     "qwen-image-2.0-pro",
     "z-image-turbo",
 )
+#: older video models served by the wan2.6 video engines of each family
+VIDEO_LIKE = {
+    "wan2.5-t2v-preview": "wan2.6-t2v",
+    "wan2.2-t2v-plus": "wan2.6-t2v",
+    "wanx2.1-t2v-turbo": "wan2.6-t2v",
+    "wanx2.1-t2v-plus": "wan2.6-t2v",
+    "wan2.5-i2v-preview": "wan2.6-i2v",
+    "wan2.2-i2v-flash": "wan2.6-i2v",
+    "wan2.2-i2v-plus": "wan2.6-i2v",
+    "wanx2.1-i2v-turbo": "wan2.6-i2v",
+    "wanx2.1-i2v-plus": "wan2.6-i2v",
+}
+for _model, _like in VIDEO_LIKE.items():
+    for _family in ("classic", "fake", "diffusers"):
+        ENGINES[(_model, _family)] = ENGINES[(_like, _family)]
 for _model in TEXT_TO_IMAGE:
     ENGINES[(_model, "classic")] = ENGINES[("wan2.6-image", "classic")]
     ENGINES[(_model, "fake")] = ENGINES[("wan2.6-image", "fake")]
