@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
 
+import cv2
 import dashscope
 import httpx
+import numpy as np
 import pytest
 from dashscope import ImageSynthesis, MultiModalConversation, VideoSynthesis
 from dashscope.aigc.image_generation import ImageGeneration
@@ -21,6 +23,7 @@ from PIL import Image
 from tests.api.wan26_support import Mp4Facts, image_bytes, mp4_facts, wav_bytes
 from tests.support.media import MediaServer
 from tests.support.processes import Launcher, Server
+from wanstack.engines.framing import cover
 
 T2I = "/services/aigc/text2image/image-synthesis"
 #: (model, size sent or None, size expected)
@@ -335,3 +338,66 @@ def test_older_video_rules(videos: Server, media_server: MediaServer) -> None:
     done = VideoSynthesis.wait(rsp, api_key=videos.api_key)
     assert done.output.task_status == "FAILED"
     assert done.output.message == "duration customization is not supported"
+
+
+# --------------------------------------------------------------------- first-and-last-frame video
+
+
+def keyframe(shift: int) -> bytes:
+    """A 640×480 picture: a gradient with a disc and a bar, moved by ``shift`` pixels."""
+    y, x = np.mgrid[0:480, 0:640]
+    pixels = np.stack([x * 255 // 640, y * 255 // 480, np.full_like(x, 90)], -1).astype(np.uint8)
+    cv2.circle(pixels, (200 + shift, 240), 70, (240, 220, 40), -1)
+    cv2.rectangle(pixels, (400 - shift, 100), (460 - shift, 380), (30, 40, 200), -1)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def mp4_frames(url: str) -> list[np.ndarray]:
+    import av
+
+    data = httpx.get(url, timeout=60).content
+    with av.open(io.BytesIO(data)) as container:
+        return [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
+
+
+@pytest.mark.parametrize("model", ["wan2.2-kf2v-flash", "wanx2.1-kf2v-plus"])
+def test_first_and_last_frame_video(server: Server, media_server: MediaServer, model: str) -> None:
+    first, last = keyframe(0), keyframe(120)
+    first_url = media_server.put("kf-first.png", first)
+    last_url = media_server.put("kf-last.png", last)
+    resolution = "480P" if model == "wan2.2-kf2v-flash" else "720P"
+    rsp = VideoSynthesis.call(
+        model=model,
+        prompt="the disc rolls to the right",
+        first_frame_url=first_url,
+        last_frame_url=last_url,
+        resolution=resolution,
+        api_key=server.api_key,
+    )
+    assert rsp.output.task_status == "SUCCEEDED", rsp
+    frames = mp4_frames(rsp.output.video_url)
+    height, width = frames[0].shape[:2]
+    assert len(frames) == 150 and (width, height) == (
+        (736, 544) if resolution == "480P" else (1104, 832)
+    )
+
+    def mad(frame: np.ndarray, png: bytes) -> float:
+        image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+        fitted = cover(image, (width, height))
+        return float(np.abs(frame.astype(int) - fitted.astype(int)).mean())
+
+    start, end = mad(frames[0], first), mad(frames[-1], last)
+    middle = min(mad(frames[75], first), mad(frames[75], last))
+    print(
+        f"\n  {model}: first frame MAD {start:.2f}, last frame MAD {end:.2f}, middle {middle:.2f}"
+    )
+    assert start < 3.0 and end < 3.0  # the video starts on the first image and ends on the last
+    assert middle > 2 * max(start, end)  # and moves in between
+    usage = dict(rsp.usage)
+    assert usage["video_duration"] == 5 and usage["video_count"] == 1
+    if model == "wan2.2-kf2v-flash":
+        assert usage["SR"] == 480
+    else:
+        assert usage["video_ratio"] == "standard"

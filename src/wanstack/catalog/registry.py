@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wanstack.catalog import chat_t2i, wan_t2i, wan_video
+from wanstack.catalog import chat_t2i, kf2v, wan_t2i, wan_video
 from wanstack.catalog.background import BackgroundGeneration
 from wanstack.catalog.base import ModelSpec
 from wanstack.catalog.wan_image import WanImage
@@ -33,6 +33,7 @@ _SPECS: tuple[ModelSpec, ...] = (
     WanImage(),
     *wan_t2i.SPECS,
     *chat_t2i.SPECS,
+    *kf2v.SPECS,
 )
 MODELS: dict[str, ModelSpec] = {spec.model: spec for spec in _SPECS}
 #: other names clients use for a model (international ids without the ``x``)

@@ -146,7 +146,7 @@ def i2v_size(image_size: tuple[int, int], resolution: str) -> tuple[int, int]:
     return max(16, round(out_w / 16) * 16), max(16, round(out_h / 16) * 16)
 
 
-class _WanVideo:
+class WanVideoBase:
     """What both video models share: prompts, audio, duration, shot type, seed."""
 
     endpoints = frozenset({"video-generation/video-synthesis"})
@@ -253,6 +253,12 @@ class _WanVideo:
             return {"video_duration": seconds, "video_ratio": f"{width}*{height}", "video_count": 1}
         if kind == "standard":
             return {"video_duration": seconds, "video_ratio": "standard", "video_count": 1}
+        if kind == "kf_sr":
+            return {
+                "video_duration": seconds,
+                "video_count": 1,
+                "SR": short_side_class(width, height),
+            }
         if kind == "sr":
             return {"duration": seconds, "SR": short_side_class(width, height), "video_count": 1}
         usage: dict[str, Any] = {"duration": seconds}
@@ -289,7 +295,7 @@ class _WanVideo:
         )
 
 
-class WanT2V(_WanVideo):
+class WanT2V(WanVideoBase):
     prompt_required = True
 
     def validate(self, input: Any, parameters: Any) -> Submission:
@@ -321,7 +327,7 @@ class WanT2V(_WanVideo):
         return self._request(task, image=None, size=(width, height), audio=audio)
 
 
-class WanI2V(_WanVideo):
+class WanI2V(WanVideoBase):
     prompt_required = False
 
     def validate(self, input: Any, parameters: Any) -> Submission:

@@ -76,6 +76,10 @@ VIDEO_LIKE = {
 for _model, _like in VIDEO_LIKE.items():
     for _family in ("classic", "fake", "diffusers"):
         ENGINES[(_model, _family)] = ENGINES[(_like, _family)]
+for _model in ("wan2.2-kf2v-flash", "wanx2.1-kf2v-plus"):  # first-and-last-frame video
+    ENGINES[(_model, "classic")] = "wanstack.engines.classic.keyframes:KeyframeVideo"
+    ENGINES[(_model, "fake")] = ENGINES[("wan2.6-i2v", "fake")]
+    ENGINES[(_model, "diffusers")] = ENGINES[("wan2.6-i2v", "diffusers")]
 for _model in TEXT_TO_IMAGE:
     ENGINES[(_model, "classic")] = ENGINES[("wan2.6-image", "classic")]
     ENGINES[(_model, "fake")] = ENGINES[("wan2.6-image", "fake")]

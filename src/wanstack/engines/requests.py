@@ -87,6 +87,8 @@ class VideoRequest:
     shot_type: str  #: "single" or "multi" (cuts between several framings)
     audio: AudioTrack | None  #: muxed, trimmed or looped to ``duration``; None: no audio stream
     seed: int
+    #: first-and-last-frame video (kf2v): the image the video ends on; ``image`` is the first
+    last_image: RGBImage | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
-from typing import Any
 
 import cv2
 import numpy as np
 import numpy.typing as npt
+
+from wanstack.engines.motion import Flows, between
 
 Pixels = npt.NDArray[np.uint8]
 Flow = npt.NDArray[np.float32]
@@ -59,7 +60,7 @@ def retime(frames: Sequence[Pixels], src_fps: int, dst_fps: int, count: int) -> 
     """``count`` frames at ``dst_fps`` from ``frames`` at ``src_fps``: output frame i shows the
     moment i / dst_fps; a moment between two generated frames is synthesised by warping both
     along their optical flow (DIS) and blending, so motion stays sharp instead of ghosting."""
-    flows = _Flows()
+    flows = Flows()
     last = len(frames) - 1
     for i in range(count):
         position = i * src_fps / dst_fps
@@ -70,39 +71,4 @@ def retime(frames: Sequence[Pixels], src_fps: int, dst_fps: int, count: int) -> 
         elif t > 1 - 1e-3:
             yield frames[a + 1]
         else:
-            yield _between(frames[a], frames[a + 1], t, flows.pair(a, frames[a], frames[a + 1]))
-
-
-class _Flows:
-    """The flows of the current pair of frames (the output walks forward through them)."""
-
-    def __init__(self) -> None:
-        self._dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_FAST)
-        self._index = -1
-        self._flows: tuple[Flow, Flow] | None = None
-
-    def pair(self, index: int, a: Pixels, b: Pixels) -> tuple[Flow, Flow]:
-        if index != self._index or self._flows is None:
-            grey_a = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY)
-            grey_b = cv2.cvtColor(b, cv2.COLOR_RGB2GRAY)
-            self._flows = (self._flow(grey_a, grey_b), self._flow(grey_b, grey_a))
-            self._index = index
-        return self._flows
-
-    def _flow(self, a: npt.NDArray[Any], b: npt.NDArray[Any]) -> Flow:
-        flow = np.zeros((*a.shape[:2], 2), np.float32)
-        return np.asarray(self._dis.calc(a, b, flow), dtype=np.float32)
-
-
-def _between(a: Pixels, b: Pixels, t: float, flows: tuple[Flow, Flow]) -> Pixels:
-    """The frame at time t (0 < t < 1) between a and b: the flows from t back to each (the
-    quadratic approximation of Super SloMo), both warped there and blended by nearness."""
-    forward, backward = flows  # a → b, b → a
-    to_a = -(1 - t) * t * forward + t * t * backward
-    to_b = (1 - t) * (1 - t) * forward - t * (1 - t) * backward
-    h, w = a.shape[:2]
-    grid = np.dstack(np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32)))
-    from_a = cv2.remap(a, grid + to_a, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    from_b = cv2.remap(b, grid + to_b, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    blended = (1 - t) * from_a.astype(np.float32) + t * from_b.astype(np.float32)
-    return np.asarray(np.clip(blended + 0.5, 0, 255), dtype=np.uint8)
+            yield between(frames[a], frames[a + 1], t, flows.pair(a, frames[a], frames[a + 1]))

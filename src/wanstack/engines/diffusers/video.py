@@ -145,13 +145,21 @@ class _WanVideo(DiffusersEngine):
         """At least ``needed`` frames of one shot, at the generation size and rate."""
         request = task.request
         image = None if request.image is None else cover(request.image, task.size)
+        # kf2v: the clip that reaches the end is told the image to end on (Wan's last_image)
+        end = None if request.last_image is None else cover(request.last_image, task.size)
         first = frames.clip_frames(min(needed, length) if self._continue else needed)
-        made = list(self._clip(self.resident, task, prompt, first, image, seed))
+        final = first >= needed
+        made = list(
+            self._clip(self.resident, task, prompt, first, image, seed, end if final else None)
+        )
         while len(made) < needed and self._continue is not None:
             task.cancel.check()
             count = frames.clip_frames(min(length, needed - len(made) + 1))
+            final = len(made) + count - 1 >= needed
             seed = (seed + 1) % SEED_MOD
-            clip = self._clip(self._continue, task, prompt, count, made[-1], seed)
+            clip = self._clip(
+                self._continue, task, prompt, count, made[-1], seed, end if final else None
+            )
             made += frames.match_colour(list(clip)[1:], made[-1])
         return made
 
@@ -163,6 +171,7 @@ class _WanVideo(DiffusersEngine):
         count: int,
         image: Pixels | None,
         seed: int,
+        end: Pixels | None = None,
     ) -> np.ndarray[Any, Any]:
         settings = self.settings(resident)
         negative = task.request.negative_prompt or settings.pop("negative_prompt")
@@ -173,6 +182,7 @@ class _WanVideo(DiffusersEngine):
             prompt=prompt,
             negative_prompt=negative or None,
             image=None if image is None else pictures.to_pil(image),
+            last_image=None if end is None else pictures.to_pil(end),
             height=task.size[1],
             width=task.size[0],
             num_frames=count,
