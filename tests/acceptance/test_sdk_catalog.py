@@ -401,3 +401,24 @@ def test_first_and_last_frame_video(server: Server, media_server: MediaServer, m
         assert usage["SR"] == 480
     else:
         assert usage["video_ratio"] == "standard"
+
+
+def test_wanx_v1(server: Server, media_server: MediaServer) -> None:
+    rsp = ImageSynthesis.call(
+        model="wanx-v1", prompt="有一只黑色的小猫", style="<watercolor>", size="768*1152", n=1,
+        api_key=server.api_key,
+    )  # fmt: skip
+    assert rsp.output.task_status == "SUCCEEDED", rsp
+    assert sizes(rsp) == [(768, 1152)]
+    assert list(rsp.output.results[0]) == ["url"]
+    ref = media_server.put("v1-ref.jpg", image_bytes(640, 480, "JPEG", seed=5))
+    rsp = ImageSynthesis.call(
+        model="wanx-v1", prompt="a house at night", ref_img=ref, ref_mode="refonly",
+        ref_strength=0.7, n=2, api_key=server.api_key,
+    )  # fmt: skip
+    assert rsp.output.task_status == "SUCCEEDED", rsp
+    assert sizes(rsp) == [(1024, 1024)] * 2
+    bad = ImageSynthesis.async_call(
+        model="wanx-v1", prompt="a cat", size="512*512", api_key=server.api_key
+    )
+    assert bad.status_code == 400 and "1024*1024, 720*1280, 768*1152, 1280*720" in bad.message

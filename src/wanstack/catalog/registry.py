@@ -6,6 +6,7 @@ from wanstack.catalog import chat_t2i, kf2v, wan_t2i, wan_video
 from wanstack.catalog.background import BackgroundGeneration
 from wanstack.catalog.base import ModelSpec
 from wanstack.catalog.wan_image import WanImage
+from wanstack.catalog.wanx_v1 import WanxV1
 from wanstack.catalog.x_painting import XPainting
 from wanstack.errors import AccessDenied, InvalidParameter, ModelNotFound
 
@@ -34,6 +35,7 @@ _SPECS: tuple[ModelSpec, ...] = (
     *wan_t2i.SPECS,
     *chat_t2i.SPECS,
     *kf2v.SPECS,
+    WanxV1(),
 )
 MODELS: dict[str, ModelSpec] = {spec.model: spec for spec in _SPECS}
 #: other names clients use for a model (international ids without the ``x``)

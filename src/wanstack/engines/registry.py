@@ -60,6 +60,7 @@ TEXT_TO_IMAGE = (
     "qwen-image-2.0",
     "qwen-image-2.0-pro",
     "z-image-turbo",
+    "wanx-v1",
 )
 #: older video models served by the wan2.6 video engines of each family
 VIDEO_LIKE = {
