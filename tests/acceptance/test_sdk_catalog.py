@@ -422,3 +422,31 @@ def test_wanx_v1(server: Server, media_server: MediaServer) -> None:
         model="wanx-v1", prompt="a cat", size="512*512", api_key=server.api_key
     )
     assert bad.status_code == 400 and "1024*1024, 720*1280, 768*1152, 1280*720" in bad.message
+
+
+def test_style_repaint(server: Server, media_server: MediaServer) -> None:
+    from dashscope.client.base_api import BaseAsyncApi
+
+    image = media_server.put("portrait.jpg", image_bytes(800, 600, "JPEG", seed=8))
+
+    def repaint(**inp: Any) -> Any:
+        return BaseAsyncApi.async_call(
+            model="wanx-style-repaint-v1", input=inp, task_group="aigc",
+            task="image-generation", function="generation", api_key=server.api_key,
+        )  # fmt: skip
+
+    task = repaint(image_url=image, style_index=3)
+    done = BaseAsyncApi.wait(task, api_key=server.api_key)
+    assert done.output["task_status"] == "SUCCEEDED", done
+    output = done.output
+    assert (output["style_index"], output["error_code"], output["error_message"]) == (
+        3,
+        0,
+        "Success",
+    )
+    url = output["results"][0]["url"]
+    assert image_size(url) == (2048, 1536)  # the aspect kept, the short side 1536
+    bad = repaint(image_url=image, style_index=-1, style_ref_url=image)
+    assert bad.status_code == 400 and "style_index -1" in bad.message
+    bad = repaint(image_url=image, style_index=12)
+    assert bad.status_code == 400 and "input.style_index must be one of" in bad.message

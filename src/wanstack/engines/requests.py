@@ -34,6 +34,8 @@ class InpaintRequest:
     size: tuple[int, int]  #: output (width, height), one of the documented sizes
     n: int  #: how many distinct results
     seed: int  #: makes results reproducible
+    #: a model's own number echoed in its output (wanx-style-repaint-v1's style_index)
+    tag: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
