@@ -450,3 +450,30 @@ def test_style_repaint(server: Server, media_server: MediaServer) -> None:
     assert bad.status_code == 400 and "style_index -1" in bad.message
     bad = repaint(image_url=image, style_index=12)
     assert bad.status_code == 400 and "input.style_index must be one of" in bad.message
+
+
+def test_qwen_image_edit_family(server: Server, media_server: MediaServer) -> None:
+    one = media_server.put("qe-1.jpg", image_bytes(640, 480, "JPEG", seed=1))
+    two = media_server.put("qe-2.jpg", image_bytes(480, 640, "JPEG", seed=2))
+
+    def edit(model: str, images: list[str], **params: Any) -> Any:
+        content: list[dict[str, str]] = [{"image": u} for u in images]
+        content.append({"text": "图1中的猫坐在图2的沙发上"})
+        return MultiModalConversation.call(  # type: ignore[call-overload]
+            model=model, messages=[{"role": "user", "content": content}],
+            api_key=server.api_key, **params,
+        )  # fmt: skip
+
+    rsp = edit("qwen-image-edit-plus", [one, two], n=2, size="1024*1536")
+    assert rsp.status_code == HTTPStatus.OK, rsp
+    images = rsp.output.choices[0].message.content
+    assert [image_size(c["image"]) for c in images] == [(1024, 1536)] * 2
+    assert rsp.usage["width"] == 1024 and rsp.usage["image_count"] == 2
+    rsp = edit("qwen-image-edit", [two])  # the last image's aspect, about 1024×1024
+    assert image_size(rsp.output.choices[0].message.content[0]["image"]) == (880, 1184)
+    rsp = edit("qwen-image-edit-max-2026-01-16", [one])
+    assert image_size(rsp.output.choices[0].message.content[0]["image"]) == (1184, 880)
+    bad = edit("qwen-image-edit", [one], n=2)
+    assert bad.status_code == 400 and "parameters.n" in bad.message
+    bad = edit("qwen-image-edit-plus", [one, one, one, one])
+    assert bad.status_code == 400 and "1 to 3 image items" in bad.message

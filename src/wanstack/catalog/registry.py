@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wanstack.catalog import chat_t2i, kf2v, wan_t2i, wan_video
+from wanstack.catalog import chat_t2i, kf2v, qwen_edit, wan_t2i, wan_video
 from wanstack.catalog.background import BackgroundGeneration
 from wanstack.catalog.base import ModelSpec
 from wanstack.catalog.style_repaint import StyleRepaint
@@ -38,6 +38,7 @@ _SPECS: tuple[ModelSpec, ...] = (
     *kf2v.SPECS,
     WanxV1(),
     StyleRepaint(),
+    *qwen_edit.SPECS,
 )
 MODELS: dict[str, ModelSpec] = {spec.model: spec for spec in _SPECS}
 #: other names clients use for a model (international ids without the ``x``)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -119,13 +119,8 @@ class WanImage:
 
     async def prepare(self, task: Task, load: MediaLoader) -> ImageGenRequest:
         params = task.parameters
-        urls: list[str] = task.input.get("images", [])
         # 1. Fetch every input image at once, then decode and check them.
-        fields = [f"input.messages[0].content.image[{i}]" for i in range(len(urls))]
-        blobs = await asyncio.gather(
-            *(load(f, url, IMAGE_BYTES) for f, url in zip(fields, urls, strict=True))
-        )
-        images = [await asyncio.to_thread(checked_image, data, i) for i, data in enumerate(blobs)]
+        images = await message_images(task.input.get("images", []), load, checked_image)
         # 2. The output size: as asked, or following the first image.
         if "size" in params:
             size = parse_size(params["size"])
@@ -173,6 +168,17 @@ class WanImage:
 
     def running_output(self, parameters: dict[str, Any]) -> dict[str, Any]:
         return pending_metrics(parameters)
+
+
+async def message_images(
+    urls: list[str], load: MediaLoader, check: Callable[[bytes, int], RGBAImage]
+) -> list[RGBAImage]:
+    """The images of a message's ``{"image"}`` items, fetched together, then each checked."""
+    fields = [f"input.messages[0].content.image[{i}]" for i in range(len(urls))]
+    blobs = await asyncio.gather(
+        *(load(f, url, IMAGE_BYTES) for f, url in zip(fields, urls, strict=True))
+    )
+    return [await asyncio.to_thread(check, data, i) for i, data in enumerate(blobs)]
 
 
 def checked_image(data: bytes, index: int) -> RGBAImage:

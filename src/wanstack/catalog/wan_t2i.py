@@ -23,6 +23,7 @@ from wanstack.catalog.base import MediaLoader, StoredItem, Submission
 from wanstack.catalog.fields import Fields
 from wanstack.catalog.outputs import image_outcome, pending_metrics
 from wanstack.domain import Outcome, Task
+from wanstack.engines.base import RGBAImage
 from wanstack.engines.requests import ImageGenRequest
 from wanstack.errors import InvalidParameter
 from wanstack.ident import new_seed
@@ -113,13 +114,18 @@ def generation_parameters(
     }
 
 
-def text_request(task: Task, size: tuple[int, int]) -> ImageGenRequest:
-    """The engine request of a text-to-image task (no input images)."""
+def text_request(
+    task: Task,
+    size: tuple[int, int],
+    images: Sequence[RGBAImage] = (),
+    prompt: str | None = None,
+) -> ImageGenRequest:
+    """The engine request of an image task: text to image, or an edit of ``images``."""
     params = task.parameters
     return ImageGenRequest(
-        prompt=task.input["prompt"],
-        negative_prompt=task.input.get("negative_prompt", ""),
-        images=(),
+        prompt=task.input["prompt"] if prompt is None else prompt,
+        negative_prompt=task.input.get("negative_prompt", params.get("negative_prompt", "")),
+        images=tuple(images),
         size=size,
         n=params["n"],
         interleave=False,

@@ -23,7 +23,7 @@ import numpy as np
 from wanstack.catalog.base import MediaLoader, StoredItem, Submission
 from wanstack.catalog.fields import Fields
 from wanstack.catalog.outputs import image_outcome, pending_metrics
-from wanstack.catalog.wan_t2i import checked_size, generation_parameters
+from wanstack.catalog.wan_t2i import checked_size, generation_parameters, text_request
 from wanstack.domain import Outcome, Task
 from wanstack.engines.base import RGBAImage
 from wanstack.engines.requests import ImageGenRequest
@@ -91,17 +91,8 @@ class WanxV1:
         if images and params["ref_mode"] == "refonly":
             words.append("in the style of the reference picture")
         width, height = (int(v) for v in params["size"].split("*"))
-        return ImageGenRequest(
-            prompt=", ".join(w for w in words if w),
-            negative_prompt=task.input.get("negative_prompt", ""),
-            images=images,
-            size=(width, height),
-            n=params["n"],
-            interleave=False,
-            max_images=1,
-            seed=params["seed"],
-            prompt_extend=params["prompt_extend"],
-        )
+        prompt = ", ".join(w for w in words if w)
+        return text_request(task, (width, height), images, prompt=prompt)
 
     def outcome(self, request: ImageGenRequest, items: Sequence[StoredItem]) -> Outcome:
         return image_outcome(items)

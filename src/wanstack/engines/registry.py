@@ -45,7 +45,8 @@ ENGINES: dict[tuple[str, str], str] = {
     ("wan2.6-image", "fake"): "wanstack.engines.fake:FakeWanImage",
     ("wan2.6-image", "diffusers"): "wanstack.engines.diffusers.image:DiffusersImage",
 }
-#: text-to-image models served by the wan2.6-image engines of each family (one request type)
+#: image models served by the wan2.6-image engines of each family (one request type: text to
+#: image, or an edit of the input images)
 TEXT_TO_IMAGE = (
     "wan2.5-t2i-preview",
     "wan2.2-t2i-flash",
@@ -61,6 +62,9 @@ TEXT_TO_IMAGE = (
     "qwen-image-2.0-pro",
     "z-image-turbo",
     "wanx-v1",
+    "qwen-image-edit",
+    "qwen-image-edit-plus",
+    "qwen-image-edit-max",
 )
 #: older video models served by the wan2.6 video engines of each family
 VIDEO_LIKE = {
