@@ -477,3 +477,20 @@ def test_qwen_image_edit_family(server: Server, media_server: MediaServer) -> No
     assert bad.status_code == 400 and "parameters.n" in bad.message
     bad = edit("qwen-image-edit-plus", [one, one, one, one])
     assert bad.status_code == 400 and "1 to 3 image items" in bad.message
+
+
+def test_wan25_image_edit(server: Server, media_server: MediaServer) -> None:
+    clock = media_server.put("i2i-1.jpg", image_bytes(640, 480, "JPEG", seed=3))
+    table = media_server.put("i2i-2.jpg", image_bytes(960, 540, "JPEG", seed=4))
+    rsp = ImageSynthesis.call(
+        model="wan2.5-i2i-preview", prompt="将图1中的闹钟放置到图2的餐桌上",
+        images=[clock, table], n=1, api_key=server.api_key,
+    )  # fmt: skip
+    assert rsp.output.task_status == "SUCCEEDED", rsp
+    assert sizes(rsp) == [(1696, 960)]  # the last image's 16:9 at about 1280×1280 pixels
+    assert rsp.output.results[0].orig_prompt == "将图1中的闹钟放置到图2的餐桌上"
+    rsp = ImageSynthesis.call(
+        model="wan2.5-i2i-preview", prompt="watercolour", images=[clock], size="1024*1024",
+        n=2, api_key=server.api_key,
+    )  # fmt: skip
+    assert sizes(rsp) == [(1024, 1024)] * 2

@@ -1,4 +1,7 @@
-"""The qwen-image-edit family (addendum §2.5): qwen-image-edit, qwen-image-edit-plus and
+"""Image editing with several input images: the qwen-image-edit family (addendum §2.5) and
+wan2.5-i2i-preview (§2.8, :class:`Wan25ImageEdit`).
+
+The qwen-image-edit family: qwen-image-edit, qwen-image-edit-plus and
 qwen-image-edit-max (dated ids are aliases), on ``multimodal-generation/generation`` only.
 
 One user message with 1–3 ``{"image"}`` items (picture 1, 2, 3 in order; JPEG/PNG/BMP/TIFF/WEBP/
@@ -17,10 +20,18 @@ from typing import Any
 
 import numpy as np
 
-from wanstack.catalog.base import SYNC_FIELDS, MediaLoader, StoredItem, Submission, file_ref
+from wanstack.catalog.base import (
+    SYNC_FIELDS,
+    MediaLoader,
+    ModelSpec,
+    StoredItem,
+    Submission,
+    file_ref,
+)
 from wanstack.catalog.fields import Fields
 from wanstack.catalog.outputs import image_outcome, pending_metrics
-from wanstack.catalog.wan_image import message_images
+from wanstack.catalog.wan_image import checked_image, message_images
+from wanstack.catalog.wan_image import default_size as wan_default_size
 from wanstack.catalog.wan_t2i import checked_size, generation_parameters, text_request
 from wanstack.domain import Outcome, Task
 from wanstack.engines.base import RGBAImage
@@ -134,4 +145,66 @@ def _picture(data: bytes, index: int) -> RGBAImage:
     return np.asarray(decoded.image.convert("RGBA"), dtype=np.uint8)
 
 
-SPECS = tuple(QwenImageEdit(model) for model in MODELS)
+class Wan25ImageEdit:
+    """wan2.5-i2i-preview (addendum §2.8) on ``image2image/image-synthesis`` (async): an edit or
+    a fusion of ``input.images`` (1–3, sides 384–5000) by ``input.prompt`` (cut at 2000);
+    ``size`` total pixels 768²–1280² at 1:4–4:1 (unset: 1280×1280-ish at the last image's
+    aspect), ``n`` 1–4 (default 4). Results ``{orig_prompt, actual_prompt, url}``."""
+
+    model = "wan2.5-i2i-preview"
+    endpoints = frozenset({"image2image/image-synthesis", "text2image/image-synthesis"})
+
+    def validate(self, input: Any, parameters: Any) -> Submission:
+        inp = Fields(input, "input")
+        par = Fields(parameters, "parameters")
+        prompt = inp.string("prompt", required=True, non_empty=True, truncate_at=2000)
+        urls = inp.raw("images")
+        if not isinstance(urls, list) or not 1 <= len(urls) <= 3:
+            raise InvalidParameter("input.images must be a list of 1 to 3 image URLs")
+        images = []
+        for i, _ in enumerate(urls):
+            url = Fields({"u": urls[i]}, f"input.images[{i}]").media_url("u", required=True)
+            assert url is not None
+            images.append((f"input.images[{i}]", url))
+        size = par.string("size")
+        if size is not None:
+            checked_size(self.model, size, pixels=(768 * 768, 1280 * 1280))
+        normalised = generation_parameters(
+            par, size or "", n=par.integer("n", lo=1, hi=4, default=4)
+        )
+        return Submission(
+            input={
+                "prompt": prompt,
+                "negative_prompt": inp.string("negative_prompt", default="", truncate_at=500),
+                "images": [url for _, url in images],
+            },
+            parameters=normalised,
+            media=images,
+        )
+
+    async def prepare(self, task: Task, load: MediaLoader) -> ImageGenRequest:
+        images = await message_images(task.input["images"], load, checked_image)
+        if task.parameters["size"]:
+            width, height = (int(v) for v in task.parameters["size"].split("*"))
+            size = (width, height)
+        else:
+            last = images[-1]
+            size = wan_default_size((last.shape[1], last.shape[0]))
+        return text_request(task, size, images)
+
+    def outcome(self, request: ImageGenRequest, items: Sequence[StoredItem]) -> Outcome:
+        outcome = image_outcome(items)
+        results = outcome.output.get("results") or []
+        outcome.output["results"] = [
+            {"orig_prompt": request.prompt, "actual_prompt": request.prompt, "$key": r["key"]}
+            if "key" in r and request.prompt_extend
+            else ({"orig_prompt": request.prompt, "$key": r["key"]} if "key" in r else r)
+            for r in results
+        ]
+        return outcome
+
+    def running_output(self, parameters: dict[str, Any]) -> dict[str, Any]:
+        return pending_metrics(parameters)
+
+
+SPECS: tuple[ModelSpec, ...] = (*(QwenImageEdit(model) for model in MODELS), Wan25ImageEdit())

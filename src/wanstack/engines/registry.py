@@ -65,6 +65,7 @@ TEXT_TO_IMAGE = (
     "qwen-image-edit",
     "qwen-image-edit-plus",
     "qwen-image-edit-max",
+    "wan2.5-i2i-preview",
 )
 #: older video models served by the wan2.6 video engines of each family
 VIDEO_LIKE = {
