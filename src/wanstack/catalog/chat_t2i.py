@@ -4,9 +4,10 @@
 
 * The sync endpoint takes ``input.messages``: one user message with exactly one ``{"text"}``
   (cut at the model's limit). wan2.6-t2i also runs as a task on ``image-generation/generation``
-  (the same body); qwen-image and qwen-image-plus also on ``text2image/image-synthesis`` with a
-  flat ``input.prompt`` (their task result is then ``results[]`` of ``{orig_prompt,
-  actual_prompt, url}``).
+  (the same body); the others also on ``text2image/image-synthesis`` with a flat
+  ``input.prompt`` (documented for qwen-image and qwen-image-plus; the v2 client and gateways
+  send the rest there too): the task result is then ``results[]`` of ``{orig_prompt,
+  actual_prompt, url}``.
 * ``parameters``: ``size`` (a model's own rule: a list of sizes, or a pixel range at 1:4–4:1),
   ``n`` (its range; qwen-image/-plus/-max and z-image-turbo make exactly 1), ``negative_prompt``
   (cut at 500), ``prompt_extend``, ``watermark``, ``seed``.
@@ -54,8 +55,13 @@ class ChatT2IModel:
     aliases: tuple[str, ...] = ()
 
 
-def _qwen(model: str, *aliases: str, flat: bool = False) -> ChatT2IModel:
-    endpoints = frozenset({SYNC, FLAT}) if flat else frozenset({SYNC})
+#: the v2 client (and gateways) send every image model but wan2.6's to text2image as a task with
+#: a flat ``input.prompt``: the sync-only models are served there too
+SYNC_AND_FLAT = frozenset({SYNC, FLAT})
+
+
+def _qwen(model: str, *aliases: str) -> ChatT2IModel:
+    endpoints = SYNC_AND_FLAT
     return ChatT2IModel(
         model, 800, "1664*928", (1, 1, 1), "qwen", QWEN_SIZES, endpoints=endpoints, aliases=aliases
     )
@@ -64,7 +70,7 @@ def _qwen(model: str, *aliases: str, flat: bool = False) -> ChatT2IModel:
 def _qwen2(model: str, *aliases: str) -> ChatT2IModel:
     return ChatT2IModel(
         model, 1300, "2048*2048", (1, 6, 1), "qwen2", pixels=(512 * 512, 2048 * 2048),
-        aliases=aliases,
+        endpoints=SYNC_AND_FLAT, aliases=aliases,
     )  # fmt: skip
 
 
@@ -78,8 +84,8 @@ MODELS = (
         pixels=(RECOMMENDED_LOW, 1440 * 1440),
         endpoints=frozenset({SYNC, TASKS}),
     ),
-    _qwen("qwen-image", flat=True),
-    _qwen("qwen-image-plus", "qwen-image-plus-2026-01-09", flat=True),
+    _qwen("qwen-image"),
+    _qwen("qwen-image-plus", "qwen-image-plus-2026-01-09"),
     _qwen("qwen-image-max", "qwen-image-max-2025-12-30"),
     _qwen2("qwen-image-2.0", "qwen-image-2.0-2026-03-03"),
     _qwen2("qwen-image-2.0-pro", "qwen-image-2.0-pro-2026-04-22", "qwen-image-2.0-pro-2026-03-03"),
@@ -91,6 +97,7 @@ MODELS = (
         "zimage",
         pixels=(512 * 512, 2048 * 2048),
         prompt_extend=False,
+        endpoints=SYNC_AND_FLAT,
     ),
 )
 

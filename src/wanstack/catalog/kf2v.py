@@ -49,7 +49,11 @@ class KeyframesToVideo(WanVideoBase):
     def validate(self, input: Any, parameters: Any) -> Submission:
         inp = Fields(input, "input")
         par = Fields(parameters, "parameters")
-        first_key = "first_frame_url" if "first_frame_url" in inp.data else "head_frame"
+        # the SDK's head_frame / tail_frame, and img_url where gateways send an i2v body
+        first_key = next(
+            (k for k in ("first_frame_url", "head_frame", "img_url") if k in inp.data),
+            "first_frame_url",
+        )
         first = inp.media_url(first_key, required=True)
         last_key = "last_frame_url" if "last_frame_url" in inp.data else "tail_frame"
         last = inp.media_url(last_key)

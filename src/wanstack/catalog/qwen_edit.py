@@ -63,7 +63,7 @@ def default_size(last: tuple[int, int]) -> tuple[int, int]:
 
 
 class QwenImageEdit:
-    endpoints = frozenset({"multimodal-generation/generation"})
+    endpoints = frozenset({"multimodal-generation/generation", "text2image/image-synthesis"})
 
     def __init__(self, model: str) -> None:
         self.model = model
@@ -72,7 +72,10 @@ class QwenImageEdit:
     def validate(self, input: Any, parameters: Any) -> Submission:
         inp = Fields(input, "input")
         par = Fields(parameters, "parameters")
-        text, images = _message(inp.raw("messages"))
+        if "messages" in inp.data:
+            text, images = _message(inp.raw("messages"))
+        else:  # the v2 client's task on text2image: input.prompt (and input.images, if any)
+            text, images = _flat(inp)
         if self.most == 1 and "n" in par.data and par.data["n"] != 1:
             raise InvalidParameter(f"parameters.n: {self.model} makes exactly 1 image")
         n = par.integer("n", lo=1, hi=self.most, default=1)
@@ -140,6 +143,25 @@ def _message(value: Any) -> tuple[str, list[tuple[str, str]]]:
     return texts[0], images
 
 
+def _flat(inp: Fields) -> tuple[str, list[tuple[str, str]]]:
+    """``input.prompt`` and ``input.images`` (1–3): a flat body, as the v2 client sends it."""
+    text = inp.string("prompt", required=True, non_empty=True, truncate_at=800)
+    assert text is not None
+    return text, _image_list(inp)
+
+
+def _image_list(inp: Fields) -> list[tuple[str, str]]:
+    urls = inp.raw("images")
+    if not isinstance(urls, list) or not 1 <= len(urls) <= 3:
+        raise InvalidParameter("input.images must be a list of 1 to 3 image URLs")
+    images = []
+    for i, raw in enumerate(urls):
+        url = Fields({"u": raw}, f"input.images[{i}]").media_url("u", required=True)
+        assert url is not None
+        images.append((f"input.images[{i}]", url))
+    return images
+
+
 def _picture(data: bytes, index: int) -> RGBAImage:
     decoded = decode_wan_image(data, field=f"image[{index}]", sides=IMAGE_SIDES)
     return np.asarray(decoded.image.convert("RGBA"), dtype=np.uint8)
@@ -158,14 +180,7 @@ class Wan25ImageEdit:
         inp = Fields(input, "input")
         par = Fields(parameters, "parameters")
         prompt = inp.string("prompt", required=True, non_empty=True, truncate_at=2000)
-        urls = inp.raw("images")
-        if not isinstance(urls, list) or not 1 <= len(urls) <= 3:
-            raise InvalidParameter("input.images must be a list of 1 to 3 image URLs")
-        images = []
-        for i, _ in enumerate(urls):
-            url = Fields({"u": urls[i]}, f"input.images[{i}]").media_url("u", required=True)
-            assert url is not None
-            images.append((f"input.images[{i}]", url))
+        images = _image_list(inp)
         size = par.string("size")
         if size is not None:
             checked_size(self.model, size, pixels=(768 * 768, 1280 * 1280))
