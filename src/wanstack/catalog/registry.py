@@ -5,6 +5,7 @@ from __future__ import annotations
 from wanstack.catalog import chat_t2i, kf2v, qwen_edit, wan_t2i, wan_video
 from wanstack.catalog.background import BackgroundGeneration
 from wanstack.catalog.base import ModelSpec
+from wanstack.catalog.imageedit import ImageEdit
 from wanstack.catalog.style_repaint import StyleRepaint
 from wanstack.catalog.wan_image import WanImage
 from wanstack.catalog.wanx_v1 import WanxV1
@@ -39,6 +40,7 @@ _SPECS: tuple[ModelSpec, ...] = (
     WanxV1(),
     StyleRepaint(),
     *qwen_edit.SPECS,
+    ImageEdit(),
 )
 MODELS: dict[str, ModelSpec] = {spec.model: spec for spec in _SPECS}
 #: other names clients use for a model (international ids without the ``x``)

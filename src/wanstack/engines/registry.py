@@ -86,8 +86,9 @@ for _model in ("wan2.2-kf2v-flash", "wanx2.1-kf2v-plus"):  # first-and-last-fram
     ENGINES[(_model, "classic")] = "wanstack.engines.classic.keyframes:KeyframeVideo"
     ENGINES[(_model, "fake")] = ENGINES[("wan2.6-i2v", "fake")]
     ENGINES[(_model, "diffusers")] = ENGINES[("wan2.6-i2v", "diffusers")]
-for _family in ("classic", "fake", "diffusers"):  # a style repaint is x-painting's style pass
+for _family in ("classic", "fake", "diffusers"):  # inpainting requests, x-painting's engines
     ENGINES[("wanx-style-repaint-v1", _family)] = ENGINES[("wanx-x-painting", _family)]
+    ENGINES[("wanx2.1-imageedit", _family)] = ENGINES[("wanx-x-painting", _family)]
 for _model in TEXT_TO_IMAGE:
     ENGINES[(_model, "classic")] = ENGINES[("wan2.6-image", "classic")]
     ENGINES[(_model, "fake")] = ENGINES[("wan2.6-image", "fake")]
