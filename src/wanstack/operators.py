@@ -25,7 +25,7 @@ from wanstack import logcontext
 from wanstack.config import Settings
 from wanstack.engines.base import CancelToken
 from wanstack.engines.diffusers import recommended
-from wanstack.engines.registry import EngineProvider, models
+from wanstack.engines.registry import SERVED_LIKE, EngineProvider, models
 from wanstack.engines.samples import request_for
 from wanstack.errors import ConfigError
 
@@ -105,7 +105,7 @@ def check(settings: Settings, names: list[str], out: TextIO = sys.stdout) -> int
             engine = provider.get(model)
             loaded = time.perf_counter() - started
             started = time.perf_counter()
-            outputs = engine.run(request_for(model), CancelToken())
+            outputs = engine.run(request_for(SERVED_LIKE.get(model, model)), CancelToken())
             ran = time.perf_counter() - started
         except Exception as exc:
             failures += 1

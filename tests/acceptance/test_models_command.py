@@ -85,10 +85,15 @@ def test_check_loads_each_configured_model_and_runs_a_step(
     assert "Flux2KleinInpaintPipeline" in out and "Flux2KleinPipeline" in out
     assert "loaded from" in err  # the engines' own load log
 
-    # one model named on the command line; the classic family checks too
-    code, out, err = models(tmp_path, "check", "wan2.6-t2v")
+    # models named on the command line; the classic family checks too, and the wider
+    # catalogue's models run their seed model's sample request
+    code, out, err = models(
+        tmp_path, "check", "wan2.6-t2v", "wan2.2-t2i-flash", "wanx2.1-kf2v-plus"
+    )
     assert code == 0, out + err
-    assert re.match(r"wan2\.6-t2v: classic .*: ok, loaded in", out)
+    assert re.search(r"^wan2\.6-t2v: classic .*: ok, loaded in", out, re.MULTILINE)
+    assert re.search(r"^wan2\.2-t2i-flash: classic .*: ok", out, re.MULTILINE)
+    assert re.search(r"^wanx2\.1-kf2v-plus: classic .*: ok", out, re.MULTILINE)
 
 
 def test_check_names_what_fails(tmp_path: Path, tiny_weights: Callable[[str], Path]) -> None:

@@ -95,6 +95,18 @@ for _model in TEXT_TO_IMAGE:
     ENGINES[(_model, "diffusers")] = ENGINES[("wan2.6-image", "diffusers")]
 
 
+#: every model served by the engines of one of the five seed models: that model (the shape of
+#: the requests it receives: ``wanstack models check`` runs the seed model's sample request)
+SERVED_LIKE: dict[str, str] = {
+    **dict.fromkeys(TEXT_TO_IMAGE, "wan2.6-image"),
+    **VIDEO_LIKE,
+    "wan2.2-kf2v-flash": "wan2.6-i2v",
+    "wanx2.1-kf2v-plus": "wan2.6-i2v",
+    "wanx-style-repaint-v1": "wanx-x-painting",
+    "wanx2.1-imageedit": "wanx-x-painting",
+}
+
+
 def available(model: str) -> list[str]:
     """Implementation names registered for ``model``."""
     return sorted(impl for (m, impl) in ENGINES if m == model)
