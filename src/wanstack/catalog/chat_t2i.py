@@ -26,7 +26,12 @@ from typing import Any
 from wanstack.catalog.base import SYNC_FIELDS, MediaLoader, StoredItem, Submission, file_ref
 from wanstack.catalog.fields import Fields
 from wanstack.catalog.outputs import image_outcome, pending_metrics
-from wanstack.catalog.wan_t2i import checked_size, generation_parameters, text_request
+from wanstack.catalog.wan_t2i import (
+    checked_size,
+    generation_parameters,
+    prompt_results,
+    text_request,
+)
 from wanstack.domain import Outcome, Task
 from wanstack.engines.requests import ImageGenRequest
 from wanstack.errors import InvalidParameter
@@ -170,12 +175,9 @@ class ChatTextToImage:
             message["reasoning_content"] = ""
             usage |= {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
         outcome.output["choices"] = [{"finish_reason": "stop", "message": message}]
-        outcome.output["results"] = [
-            {"orig_prompt": request.prompt, "actual_prompt": request.prompt, "$key": k}
-            if request.prompt_extend
-            else {"orig_prompt": request.prompt, "$key": k}
-            for k in keys
-        ]
+        outcome.output["results"] = prompt_results(
+            outcome.output["results"], request.prompt, request.prompt_extend
+        )
         outcome.usage = usage
         return outcome
 

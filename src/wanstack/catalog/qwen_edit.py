@@ -32,7 +32,12 @@ from wanstack.catalog.fields import Fields
 from wanstack.catalog.outputs import image_outcome, pending_metrics
 from wanstack.catalog.wan_image import checked_image, message_images
 from wanstack.catalog.wan_image import default_size as wan_default_size
-from wanstack.catalog.wan_t2i import checked_size, generation_parameters, text_request
+from wanstack.catalog.wan_t2i import (
+    checked_size,
+    generation_parameters,
+    prompt_results,
+    text_request,
+)
 from wanstack.domain import Outcome, Task
 from wanstack.engines.base import RGBAImage
 from wanstack.engines.requests import ImageGenRequest
@@ -210,12 +215,7 @@ class Wan25ImageEdit:
     def outcome(self, request: ImageGenRequest, items: Sequence[StoredItem]) -> Outcome:
         outcome = image_outcome(items)
         results = outcome.output.get("results") or []
-        outcome.output["results"] = [
-            {"orig_prompt": request.prompt, "actual_prompt": request.prompt, "$key": r["key"]}
-            if "key" in r and request.prompt_extend
-            else ({"orig_prompt": request.prompt, "$key": r["key"]} if "key" in r else r)
-            for r in results
-        ]
+        outcome.output["results"] = prompt_results(results, request.prompt, request.prompt_extend)
         return outcome
 
     def running_output(self, parameters: dict[str, Any]) -> dict[str, Any]:

@@ -167,23 +167,32 @@ class WanTextToImage:
         outcome = image_outcome(items)
         results = outcome.output.get("results")
         if results:
-            outcome.output["results"] = [
-                _described(r, request.prompt, request.prompt_extend) for r in results
-            ]
+            outcome.output["results"] = prompt_results(
+                results, request.prompt, request.prompt_extend
+            )
         return outcome
 
     def running_output(self, parameters: dict[str, Any]) -> dict[str, Any]:
         return pending_metrics(parameters)
 
 
-def _described(result: dict[str, Any], prompt: str, extended: bool) -> dict[str, Any]:
-    if "key" not in result:
-        return result
-    item: dict[str, Any] = {"orig_prompt": prompt}
-    if extended:
-        item["actual_prompt"] = prompt
-    item["$key"] = result["key"]
-    return item
+def prompt_results(
+    results: Sequence[dict[str, Any]], prompt: str, extended: bool
+) -> list[dict[str, Any]]:
+    """``results`` with each image as ``{orig_prompt, actual_prompt, url}`` (``actual_prompt``
+    only with ``prompt_extend``; no rewriting model runs, so it is the prompt); failed ones as
+    they are."""
+    described = []
+    for result in results:
+        if "key" not in result:
+            described.append(result)
+            continue
+        item: dict[str, Any] = {"orig_prompt": prompt}
+        if extended:
+            item["actual_prompt"] = prompt
+        item["$key"] = result["key"]
+        described.append(item)
+    return described
 
 
 SPECS = tuple(WanTextToImage(row) for row in MODELS)

@@ -45,9 +45,9 @@ ENGINES: dict[tuple[str, str], str] = {
     ("wan2.6-image", "fake"): "wanstack.engines.fake:FakeWanImage",
     ("wan2.6-image", "diffusers"): "wanstack.engines.diffusers.image:DiffusersImage",
 }
-#: image models served by the wan2.6-image engines of each family (one request type: text to
-#: image, or an edit of the input images)
-TEXT_TO_IMAGE = (
+#: every other model is served by the engines of one of the five seed models (the shape of the
+#: requests it receives; ``wanstack models check`` runs that model's sample request)
+_IMAGE_MODELS = (  # text to image, or an edit of the input images: wan2.6-image's engines
     "wan2.5-t2i-preview",
     "wan2.2-t2i-flash",
     "wan2.2-t2i-plus",
@@ -67,44 +67,33 @@ TEXT_TO_IMAGE = (
     "qwen-image-edit-max",
     "wan2.5-i2i-preview",
 )
-#: older video models served by the wan2.6 video engines of each family
-VIDEO_LIKE = {
-    "wan2.5-t2v-preview": "wan2.6-t2v",
-    "wan2.2-t2v-plus": "wan2.6-t2v",
-    "wanx2.1-t2v-turbo": "wan2.6-t2v",
-    "wanx2.1-t2v-plus": "wan2.6-t2v",
-    "wan2.5-i2v-preview": "wan2.6-i2v",
-    "wan2.2-i2v-flash": "wan2.6-i2v",
-    "wan2.2-i2v-plus": "wan2.6-i2v",
-    "wanx2.1-i2v-turbo": "wan2.6-i2v",
-    "wanx2.1-i2v-plus": "wan2.6-i2v",
-}
-for _model, _like in VIDEO_LIKE.items():
-    for _family in ("classic", "fake", "diffusers"):
-        ENGINES[(_model, _family)] = ENGINES[(_like, _family)]
-for _model in ("wan2.2-kf2v-flash", "wanx2.1-kf2v-plus"):  # first-and-last-frame video
-    ENGINES[(_model, "classic")] = "wanstack.engines.classic.keyframes:KeyframeVideo"
-    ENGINES[(_model, "fake")] = ENGINES[("wan2.6-i2v", "fake")]
-    ENGINES[(_model, "diffusers")] = ENGINES[("wan2.6-i2v", "diffusers")]
-for _family in ("classic", "fake", "diffusers"):  # inpainting requests, x-painting's engines
-    ENGINES[("wanx-style-repaint-v1", _family)] = ENGINES[("wanx-x-painting", _family)]
-    ENGINES[("wanx2.1-imageedit", _family)] = ENGINES[("wanx-x-painting", _family)]
-for _model in TEXT_TO_IMAGE:
-    ENGINES[(_model, "classic")] = ENGINES[("wan2.6-image", "classic")]
-    ENGINES[(_model, "fake")] = ENGINES[("wan2.6-image", "fake")]
-    ENGINES[(_model, "diffusers")] = ENGINES[("wan2.6-image", "diffusers")]
-
-
-#: every model served by the engines of one of the five seed models: that model (the shape of
-#: the requests it receives: ``wanstack models check`` runs the seed model's sample request)
 SERVED_LIKE: dict[str, str] = {
-    **dict.fromkeys(TEXT_TO_IMAGE, "wan2.6-image"),
-    **VIDEO_LIKE,
-    "wan2.2-kf2v-flash": "wan2.6-i2v",
-    "wanx2.1-kf2v-plus": "wan2.6-i2v",
+    **dict.fromkeys(_IMAGE_MODELS, "wan2.6-image"),
+    **dict.fromkeys(
+        ("wan2.5-t2v-preview", "wan2.2-t2v-plus", "wanx2.1-t2v-turbo", "wanx2.1-t2v-plus"),
+        "wan2.6-t2v",
+    ),
+    **dict.fromkeys(
+        (
+            "wan2.5-i2v-preview",
+            "wan2.2-i2v-flash",
+            "wan2.2-i2v-plus",
+            "wanx2.1-i2v-turbo",
+            "wanx2.1-i2v-plus",
+            "wan2.2-kf2v-flash",
+            "wanx2.1-kf2v-plus",
+        ),
+        "wan2.6-i2v",
+    ),
+    # inpainting requests: x-painting's engines
     "wanx-style-repaint-v1": "wanx-x-painting",
     "wanx2.1-imageedit": "wanx-x-painting",
 }
+for _model, _like in SERVED_LIKE.items():
+    for _family in ("classic", "fake", "diffusers"):
+        ENGINES[(_model, _family)] = ENGINES[(_like, _family)]
+for _model in ("wan2.2-kf2v-flash", "wanx2.1-kf2v-plus"):  # their own classic engine
+    ENGINES[(_model, "classic")] = "wanstack.engines.classic.keyframes:KeyframeVideo"
 
 
 def available(model: str) -> list[str]:
