@@ -107,3 +107,65 @@ class ImageGenRequest:
     seed: int
     #: ``prompt_extend`` as asked (no rewriting model runs; it shapes the output only)
     prompt_extend: bool = True
+
+
+#: wanx2.1-imageedit's functions that are not an inpainting (those arrive as
+#: :class:`InpaintRequest`: ``description_edit_with_mask``, ``expand``, ``stylization_all``,
+#: ``remove_watermark`` with the detected marks as the mask)
+RETOUCH_FUNCTIONS = (
+    "super_resolution",
+    "colorization",
+    "description_edit",
+    "stylization_local",
+    "doodle",
+    "control_cartoon_feature",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RetouchRequest:
+    """wanx2.1-imageedit, one of :data:`RETOUCH_FUNCTIONS` (addendum §2.7), validated."""
+
+    function: str  #: one of :data:`RETOUCH_FUNCTIONS`
+    image: RGBImage  #: ``base_image_url`` decoded, at its own resolution
+    prompt: str  #: cut at 800 characters; may be ""
+    size: tuple[int, int]  #: output (width, height): the input's, times ``upscale_factor``
+    n: int  #: 1–4 results; result ``i`` is seeded ``seed + i``
+    seed: int
+    strength: float = 0.5  #: ``description_edit``: 0 ≈ the input … 1 = the full edit
+    upscale_factor: int = 1  #: ``super_resolution``: 1 (sharpen only) … 4
+    is_sketch: bool = False  #: ``doodle``: True when the input already is line art
+
+
+#: wanx2.1-vace-plus's ``input.function`` values that engines here serve (addendum §2.13)
+VACE_FUNCTIONS = ("image_reference", "video_extension", "video_outpainting")
+
+
+@dataclass(frozen=True, slots=True)
+class VaceRequest:
+    """wanx2.1-vace-plus, validated: one of :data:`VACE_FUNCTIONS`; silent output.
+
+    * ``image_reference``: ``references`` (1–3) with ``backgrounds[i]`` True for the one marked
+      ``bg``; the objects are staged on the background (or a scene drawn from the prompt);
+    * ``video_extension``: any of ``first_frame``, ``last_frame``, ``first_clip``,
+      ``last_clip``; the output starts with the first clip (or frame) and ends with the last;
+    * ``video_outpainting``: ``video`` framed on a canvas grown by ``scales``
+      (top, bottom, left, right; each 1.0–2.0).
+    """
+
+    function: str
+    prompt: str  #: "" when absent
+    size: tuple[int, int]  #: output (width, height), both even
+    duration: int  #: seconds; exactly ``duration * fps`` frames
+    fps: int
+    seed: int
+    references: tuple[RGBAImage, ...] = ()
+    backgrounds: tuple[bool, ...] = ()
+    first_frame: RGBImage | None = None
+    last_frame: RGBImage | None = None
+    first_clip: tuple[RGBImage, ...] = ()  #: decoded frames, at the clip's own size and fps
+    last_clip: tuple[RGBImage, ...] = ()
+    clip_fps: float = 0.0  #: the input clips' (or ``video``'s) frame rate
+    video: tuple[RGBImage, ...] = ()
+    scales: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+
