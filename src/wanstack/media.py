@@ -1,5 +1,6 @@
-"""Decoding user images safely: format, sides and pixel count are checked from the file's header,
-before any pixel is decoded (a 145 KB PNG can declare 50 megapixels: a gigabyte once decoded)."""
+"""Decoding user images and videos safely: an image's format, sides and pixel count are checked
+from the file's header before any pixel is decoded (a 145 KB PNG can declare 50 megapixels: a
+gigabyte once decoded); a video is decoded only up to a duration, each frame scaled down."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import av
+import numpy as np
+import numpy.typing as npt
 from PIL import Image, UnidentifiedImageError
 
 from wanstack.errors import MediaInvalid, UnsupportedFileFormat
@@ -95,3 +99,47 @@ def decode_wan_image(data: bytes, *, field: str, sides: tuple[int, int]) -> Deco
             )
 
     return decode_image(data, field=field, check=check)
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedVideo:
+    frames: tuple[npt.NDArray[np.uint8], ...]  #: RGB, at most ``max_side`` on the longer side
+    fps: float
+    seconds: float  #: of the frames kept
+
+
+def decode_video(
+    data: bytes, *, field: str, max_seconds: float, max_side: int = 1280
+) -> DecodedVideo:
+    """The first ``max_seconds`` of a video file's first video stream, as RGB frames scaled to at
+    most ``max_side`` on the longer side (memory stays bounded whatever the file declares).
+
+    Raises :class:`UnsupportedFileFormat` for files with no decodable video stream."""
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.video:
+                raise UnsupportedFileFormat(f"{field}: the file has no video stream")
+            stream = container.streams.video[0]
+            rate = float(stream.average_rate or stream.guessed_rate or 30)
+            if not 1 <= rate <= 240:
+                raise MediaInvalid(f"{field}: the video's frame rate {rate:g} is out of range")
+            width, height = stream.codec_context.width, stream.codec_context.height
+            if not (width and height) or width * height > MAX_PIXELS:
+                raise MediaInvalid(f"{field}: the video is {width}*{height} pixels")
+            scale = min(1.0, max_side / max(width, height))
+            out_w = max(2, round(width * scale / 2) * 2)
+            out_h = max(2, round(height * scale / 2) * 2)
+            limit = max(1, round(max_seconds * rate))
+            frames = []
+            for frame in container.decode(stream):
+                picture = frame.to_ndarray(width=out_w, height=out_h, format="rgb24")
+                frames.append(np.ascontiguousarray(picture, dtype=np.uint8))
+                if len(frames) >= limit:
+                    break
+    except (MediaInvalid, UnsupportedFileFormat):
+        raise
+    except (av.FFmpegError, ValueError, OSError) as exc:
+        raise UnsupportedFileFormat(f"{field}: the video could not be decoded ({exc})") from exc
+    if not frames:
+        raise UnsupportedFileFormat(f"{field}: the video has no frames")
+    return DecodedVideo(frames=tuple(frames), fps=rate, seconds=len(frames) / rate)

@@ -523,34 +523,3 @@ def test_the_v2_clients_routes(server: Server, media_server: MediaServer) -> Non
         headers={"Authorization": f"Bearer {server.api_key}", "X-DashScope-Async": "enable"},
     )
     assert answer.status_code == 400 and "input.images" in answer.json()["message"]
-
-
-def test_wanx21_imageedit(server: Server, media_server: MediaServer) -> None:
-    base_png = image_bytes(640, 512, "PNG", seed=9)
-    base = media_server.put("ie-base.png", base_png)
-    mask = np.zeros((512, 640), np.uint8)
-    mask[200:300, 250:400] = 255
-    buffer = io.BytesIO()
-    Image.fromarray(mask).save(buffer, "PNG")
-    mask_url = media_server.put("ie-mask.png", buffer.getvalue())
-
-    def edit(function: str, **args: Any) -> Any:
-        return ImageSynthesis.call(
-            model="wanx2.1-imageedit", function=function, base_image_url=base,
-            api_key=server.api_key, **args,
-        )  # fmt: skip
-
-    rsp = edit("description_edit_with_mask", prompt="陶瓷兔子", mask_image_url=mask_url, n=2)
-    assert rsp.output.task_status == "SUCCEEDED", rsp
-    assert sizes(rsp) == [(640, 512)] * 2
-    rsp = edit("expand", prompt="a green fairy", top_scale=1.5, bottom_scale=1.5, left_scale=1.5,
-               right_scale=1.5)  # fmt: skip
-    assert rsp.output.task_status == "SUCCEEDED", rsp
-    assert sizes(rsp) == [(960, 768)]
-    rsp = edit("stylization_all", prompt="转换成法国绘本风格", strength=0.5)
-    assert sizes(rsp) == [(640, 512)]
-    bad = ImageSynthesis.async_call(
-        model="wanx2.1-imageedit", function="colorization", prompt="colour it", base_image_url=base,
-        api_key=server.api_key,
-    )  # fmt: skip
-    assert bad.status_code == 400 and "input.function 'colorization' is not served" in bad.message

@@ -119,3 +119,19 @@ def test_the_default_limit() -> None:
 def test_a_huge_declared_size_is_media_invalid(width: int, height: int) -> None:
     with pytest.raises(MediaInvalid, match="pixels"):
         decode_image(png_declaring(width, height), field="f")
+
+
+def test_decode_video_keeps_the_length_asked_and_scales_frames_down() -> None:
+    import numpy as np
+
+    from wanstack.engines.mp4 import encode_mp4
+    from wanstack.media import decode_video
+
+    frames = (np.full((720, 1600, 3), 10 * i, np.uint8) for i in range(20))
+    data = encode_mp4(frames, size=(1600, 720), fps=10, frame_count=20, audio=None)
+    video = decode_video(data, field="input.video_url", max_seconds=1.5, max_side=800)
+    assert len(video.frames) == 15 and video.fps == 10 and video.seconds == 1.5
+    assert video.frames[0].shape == (360, 800, 3)
+    assert abs(int(video.frames[14].mean()) - 140) < 6
+    with pytest.raises(UnsupportedFileFormat, match="input.video_url"):
+        decode_video(b"not a video", field="input.video_url", max_seconds=1)

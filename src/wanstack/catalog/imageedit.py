@@ -1,21 +1,22 @@
 """wanx2.1-imageedit, general image editing (addendum §2.7), on ``image2image/image-synthesis``
 (async; also ``text2image/image-synthesis``, where the v2 client sends it).
 
-``input.function`` picks the operation; ``input.prompt`` (cut at 800; may be empty for a mask
-removal), ``input.base_image_url`` (JPEG/PNG/BMP/TIFF/WEBP, sides 512–4096, ≤ 10 MB),
-``parameters.n`` (1–4, default 1), ``seed``, ``watermark``. Served here, on the x-painting
-engines (an inpainting request built from the function):
+``input.function`` picks the operation; ``input.prompt`` (cut at 800; may be empty),
+``input.base_image_url`` (JPEG/PNG/BMP/TIFF/WEBP, sides 512–4096, ≤ 10 MB),
+``parameters.n`` (1–4, default 1), ``seed``, ``watermark``. All ten functions are served:
 
-* ``description_edit_with_mask``: ``input.mask_image_url`` (the base's size; white = edit) is
-  filled (the classic engine from the surroundings; a diffusers engine by the prompt);
-* ``expand``: ``parameters.top_scale`` / ``bottom_scale`` / ``left_scale`` / ``right_scale``
-  (1.0–2.0) grow the canvas and the new border is filled (outpainting);
-* ``stylization_all``: the whole picture restyled, 法国绘本 (French picture book) as
-  watercolour, 金箔 (gold foil) as oil painting, by the prompt's words (``strength`` is recorded).
+* as inpainting (an :class:`InpaintRequest`, x-painting's engines):
+  ``description_edit_with_mask`` (``input.mask_image_url``, the base's size, white = edit),
+  ``expand`` (``top_scale`` / ``bottom_scale`` / ``left_scale`` / ``right_scale``, 1.0–2.0, grow
+  the canvas; the new border is the mask), ``stylization_all`` (法国绘本 French picture book as
+  watercolour, 金箔 gold foil as oil painting; ``strength`` recorded) and ``remove_watermark``
+  (the overlaid text and marks :func:`wanstack.engines.watermarks.mark_mask` finds are the mask);
+* as a :class:`RetouchRequest` (the imageedit engines' own operations): ``super_resolution``
+  (``upscale_factor`` 1–4; 1 sharpens only; the output is the input times the factor, at most
+  :data:`MAX_OUTPUT_SIDE` a side), ``colorization``, ``description_edit`` (``strength``),
+  ``stylization_local``, ``doodle`` (``is_sketch``) and ``control_cartoon_feature``.
 
-``stylization_local``, ``description_edit``, ``remove_watermark``, ``super_resolution``,
-``colorization``, ``doodle`` and ``control_cartoon_feature`` are refused at submit with a 400
-naming ``input.function``: no engine here does them honestly yet. Results are ``{url}`` items.
+Results are ``{url}`` items, ``usage.image_count``.
 """
 
 from __future__ import annotations
@@ -32,22 +33,18 @@ from wanstack.catalog.outputs import image_outcome, pending_metrics
 from wanstack.catalog.x_painting import mask_region
 from wanstack.domain import Outcome, Task
 from wanstack.engines.base import RGBImage
-from wanstack.engines.requests import InpaintRequest
-from wanstack.errors import InvalidParameter, MediaInvalid
+from wanstack.engines.requests import RETOUCH_FUNCTIONS, InpaintRequest, RetouchRequest
+from wanstack.engines.watermarks import mark_mask
+from wanstack.errors import MediaInvalid, TaskError
 from wanstack.ident import new_seed
 from wanstack.media import decode_wan_image
 
 MODEL = "wanx2.1-imageedit"
-SERVED = ("description_edit_with_mask", "expand", "stylization_all")
-NOT_SERVED = (
-    "stylization_local",
-    "description_edit",
-    "remove_watermark",
-    "super_resolution",
-    "colorization",
-    "doodle",
-    "control_cartoon_feature",
-)
+#: the functions done as an inpainting; the others are :data:`RETOUCH_FUNCTIONS`
+INPAINTED = ("description_edit_with_mask", "expand", "stylization_all", "remove_watermark")
+FUNCTIONS = INPAINTED + RETOUCH_FUNCTIONS
+#: longest side of a super-resolved output (4096 × 4 would be a 800 MB picture)
+MAX_OUTPUT_SIDE = 8192
 SIDES = (512, 4096)
 IMAGE_BYTES = 10 * 1024 * 1024
 SCALES = ("top_scale", "bottom_scale", "left_scale", "right_scale")
@@ -60,12 +57,7 @@ class ImageEdit:
     def validate(self, input: Any, parameters: Any) -> Submission:
         inp = Fields(input, "input")
         par = Fields(parameters, "parameters")
-        function = inp.string("function", required=True, choices=SERVED + NOT_SERVED)
-        if function in NOT_SERVED:
-            raise InvalidParameter(
-                f"input.function {function!r} is not served by this server; it serves "
-                f"{', '.join(SERVED)}"
-            )
+        function = inp.string("function", required=True, choices=FUNCTIONS)
         prompt = inp.string("prompt", default="", truncate_at=800)
         base = inp.media_url("base_image_url", required=True)
         assert base is not None
@@ -85,11 +77,15 @@ class ImageEdit:
         if function == "expand":
             for key in SCALES:
                 normalised[key] = par.number(key, lo=1.0, hi=2.0, default=1.0)
-        if function == "stylization_all":
+        if function in ("stylization_all", "description_edit"):
             normalised["strength"] = par.number("strength", lo=0.0, hi=1.0, default=0.5)
+        if function == "super_resolution":
+            normalised["upscale_factor"] = par.integer("upscale_factor", lo=1, hi=4, default=1)
+        if function == "doodle":
+            normalised["is_sketch"] = par.boolean("is_sketch", default=False)
         return Submission(input=stored, parameters=normalised, media=media)
 
-    async def prepare(self, task: Task, load: MediaLoader) -> InpaintRequest:
+    async def prepare(self, task: Task, load: MediaLoader) -> InpaintRequest | RetouchRequest:
         inp, params = task.input, task.parameters
         urls = [inp["base_image_url"], inp.get("mask_image_url")]
         fields = ["input.base_image_url", "input.mask_image_url"]
@@ -98,13 +94,17 @@ class ImageEdit:
         )
         base = await asyncio.to_thread(_picture, blobs[0], "base_image_url")
         height, width = base.shape[:2]
+        function = inp["function"]
+        if function in RETOUCH_FUNCTIONS:
+            return _retouch(function, base, inp["prompt"], params)
         mask = np.zeros((height, width), bool)
         style = "<auto>"
-        function = inp["function"]
         if function == "description_edit_with_mask":
             mask = await asyncio.to_thread(_mask, blobs[1], (width, height))
         elif function == "expand":
             base, mask = _expanded(base, params)
+        elif function == "remove_watermark":
+            mask = await asyncio.to_thread(mark_mask, base)
         else:  # stylization_all
             style = (
                 "<oil painting>"
@@ -121,11 +121,35 @@ class ImageEdit:
             seed=params["seed"],
         )
 
-    def outcome(self, request: InpaintRequest, items: Sequence[StoredItem]) -> Outcome:
+    def outcome(
+        self, request: InpaintRequest | RetouchRequest, items: Sequence[StoredItem]
+    ) -> Outcome:
         return image_outcome(items)
 
     def running_output(self, parameters: dict[str, Any]) -> dict[str, Any]:
         return pending_metrics(parameters)
+
+
+def _retouch(function: str, base: RGBImage, prompt: str, params: dict[str, Any]) -> RetouchRequest:
+    height, width = base.shape[:2]
+    factor = params.get("upscale_factor", 1)
+    if max(width, height) * factor > MAX_OUTPUT_SIDE:
+        raise TaskError(
+            f"parameters.upscale_factor: {width}*{height} times {factor} would be larger than "
+            f"{MAX_OUTPUT_SIDE} pixels on a side, the most this server makes",
+            code="InvalidParameter",
+        )
+    return RetouchRequest(
+        function=function,
+        image=base,
+        prompt=prompt,
+        size=(width * factor, height * factor),
+        n=params["n"],
+        seed=params["seed"],
+        strength=params.get("strength", 0.5),
+        upscale_factor=factor,
+        is_sketch=params.get("is_sketch", False),
+    )
 
 
 def _picture(data: bytes, field: str) -> RGBImage:

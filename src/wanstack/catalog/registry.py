@@ -7,6 +7,7 @@ from wanstack.catalog.background import BackgroundGeneration
 from wanstack.catalog.base import ModelSpec
 from wanstack.catalog.imageedit import ImageEdit
 from wanstack.catalog.style_repaint import StyleRepaint
+from wanstack.catalog.vace import Vace
 from wanstack.catalog.wan_image import WanImage
 from wanstack.catalog.wanx_v1 import WanxV1
 from wanstack.catalog.x_painting import XPainting
@@ -41,6 +42,7 @@ _SPECS: tuple[ModelSpec, ...] = (
     StyleRepaint(),
     *qwen_edit.SPECS,
     ImageEdit(),
+    Vace(),
 )
 MODELS: dict[str, ModelSpec] = {spec.model: spec for spec in _SPECS}
 #: other names clients use for a model (international ids without the ``x``)

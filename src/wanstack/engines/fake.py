@@ -8,7 +8,10 @@ paints the mask a shade of grey from the seed; ``FakeBackground`` lays the produ
 grey (with a title, a text-free copy and one text layer); ``FakeVideo`` (wan2.6-t2v / i2v)
 writes a small but valid MP4 (H.264, yuv420p, AAC when a soundtrack was given) of exactly the
 requested size and frame count through :mod:`wanstack.engines.mp4`; ``FakeWanImage``
-(wan2.6-image) returns flat images of the requested size, with text in interleave mode.
+(wan2.6-image) returns flat images of the requested size, with text in interleave mode;
+``FakeImageEdit`` (wanx2.1-imageedit) is ``FakeInpaint`` for its inpaintings and a resized,
+seed-tinted input for the other functions; ``FakeVace`` (wanx2.1-vace-plus) writes a flat video of
+the requested size and frame count.
 """
 
 from __future__ import annotations
@@ -25,11 +28,20 @@ from wanstack.engines.requests import (
     BackgroundRequest,
     ImageGenRequest,
     InpaintRequest,
+    RetouchRequest,
+    VaceRequest,
     VideoRequest,
 )
 from wanstack.errors import TaskError
 
-__all__ = ["FakeBackground", "FakeInpaint", "FakeVideo", "FakeWanImage"]
+__all__ = [
+    "FakeBackground",
+    "FakeImageEdit",
+    "FakeInpaint",
+    "FakeVace",
+    "FakeVideo",
+    "FakeWanImage",
+]
 
 TIMEOUT_MESSAGE = (
     "An internal timeout error has occured during execution, please try again later or contact "
@@ -95,6 +107,26 @@ class FakeInpaint(_Fake):
                 continue
             out = base.copy()
             out[mask] = np.uint8((request.seed + 37 * i) % 256)
+            self._done(items, ImageItem(image=out), cancel)
+        return items
+
+
+class FakeImageEdit(FakeInpaint):
+    """FakeInpaint for inpaintings; a retouch is the input resized to the output, tinted by
+    ``seed + index``."""
+
+    def run(
+        self, request: InpaintRequest | RetouchRequest, cancel: CancelToken
+    ) -> list[ImageItem]:
+        if isinstance(request, InpaintRequest):
+            return super().run(request, cancel)
+        _sleep(self.delay, cancel)
+        base = np.asarray(cv2.resize(request.image, request.size), dtype=np.uint8)
+        items: list[ImageItem] = []
+        for i in range(request.n):
+            cancel.check()
+            out = base.copy()
+            out[..., (request.seed + i) % 3] //= 2
             self._done(items, ImageItem(image=out), cancel)
         return items
 
@@ -165,6 +197,24 @@ class FakeVideo(_Fake):
                 has_audio=request.audio is not None,
             )
         ]
+
+
+class FakeVace(_Fake):
+    """Deterministic stand-in for wanx2.1-vace-plus: FakeVideo's sweep on a flat colour."""
+
+    def run(self, request: VaceRequest, cancel: CancelToken) -> list[VideoItem]:
+        still = VideoRequest(
+            prompt=request.prompt,
+            negative_prompt="",
+            image=None,
+            size=request.size,
+            duration=request.duration,
+            fps=request.fps,
+            shot_type="single",
+            audio=None,
+            seed=request.seed,
+        )
+        return FakeVideo(delay=self.delay).run(still, cancel)
 
 
 class FakeWanImage(_Fake):

@@ -87,13 +87,25 @@ SERVED_LIKE: dict[str, str] = {
     ),
     # inpainting requests: x-painting's engines
     "wanx-style-repaint-v1": "wanx-x-painting",
-    "wanx2.1-imageedit": "wanx-x-painting",
 }
 for _model, _like in SERVED_LIKE.items():
     for _family in ("classic", "fake", "diffusers"):
         ENGINES[(_model, _family)] = ENGINES[(_like, _family)]
 for _model in ("wan2.2-kf2v-flash", "wanx2.1-kf2v-plus"):  # their own classic engine
     ENGINES[(_model, "classic")] = "wanstack.engines.classic.keyframes:KeyframeVideo"
+# models with engines of their own (x-painting's inpainting is part of imageedit's engines)
+ENGINES.update(
+    {
+        ("wanx2.1-imageedit", "classic"): "wanstack.engines.classic.imageedit:ClassicImageEdit",
+        ("wanx2.1-imageedit", "fake"): "wanstack.engines.fake:FakeImageEdit",
+        ("wanx2.1-imageedit", "diffusers"): (
+            "wanstack.engines.diffusers.imageedit:DiffusersImageEdit"
+        ),
+        # no diffusers engine yet: Wan VACE's pipeline (WanVACEPipeline) is the next step
+        ("wanx2.1-vace-plus", "classic"): "wanstack.engines.classic.vace:ClassicVace",
+        ("wanx2.1-vace-plus", "fake"): "wanstack.engines.fake:FakeVace",
+    }
+)
 
 
 def available(model: str) -> list[str]:

@@ -12,6 +12,8 @@ from wanstack.engines.requests import (
     BackgroundRequest,
     ImageGenRequest,
     InpaintRequest,
+    RetouchRequest,
+    VaceRequest,
     VideoRequest,
 )
 
@@ -75,7 +77,15 @@ def request_for(model: str) -> Any:
             max_images=1,
             seed=1,
         ),
-    }
+        "wanx2.1-imageedit": lambda: RetouchRequest(
+            function="colorization", image=_photo(), prompt="blue sky", size=(SIDE, SIDE), n=1,
+            seed=1,
+        ),
+        "wanx2.1-vace-plus": lambda: VaceRequest(
+            function="image_reference", prompt="a girl walks out of a forest", size=(832, 480),
+            duration=2, fps=30, seed=1, references=(_cutout(),), backgrounds=(False,),
+        ),
+    }  # fmt: skip
     return requests[model]()
 
 

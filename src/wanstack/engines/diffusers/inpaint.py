@@ -96,7 +96,7 @@ class DiffusersInpaint(DiffusersEngine):
         styled = request.style != "<auto>"
         fills = bool(mask.any())
         gen = runtime.generation_size(request.size, self.options.max_pixels, resident.multiple)
-        painter = _Painter(
+        painter = Painter(
             resident,
             Progress(cancel, request.n * (int(fills) + int(styled))),
             cancel,
@@ -128,7 +128,7 @@ class DiffusersInpaint(DiffusersEngine):
 
 
 @dataclass(frozen=True, slots=True)
-class _Painter:
+class Painter:
     """One task's pipeline calls: same pipeline, size, settings and progress for each pass."""
 
     resident: Resident
