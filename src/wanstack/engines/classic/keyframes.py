@@ -49,7 +49,7 @@ class KeyframeVideo:
         size = request.size
         first = cover(request.image, size)
         last = cover(request.last_image, size)
-        flows = _flows(first, last)
+        flows = keyframe_flows(first, last)
         trust = consistency(*flows)
         total = request.duration * request.fps
 
@@ -86,8 +86,9 @@ class KeyframeVideo:
         ]
 
 
-def _flows(first: RGBImage, last: RGBImage) -> Any:
-    """The dense flows between the two frames, found at a working width and scaled up."""
+def keyframe_flows(first: RGBImage, last: RGBImage) -> Any:
+    """The dense flows (first → last, last → first) between two distant frames of the same size,
+    found at a working width and scaled up, smoothed (also used by :mod:`.vace`)."""
     height, width = first.shape[:2]
     scale = min(1.0, FLOW_WIDTH / width)
     small = (max(8, round(width * scale)), max(8, round(height * scale)))
