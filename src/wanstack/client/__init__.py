@@ -1,0 +1,1 @@
+"""Clients of any DashScope-compatible endpoint: ``wanstack run`` and ``wanstack batch``."""
