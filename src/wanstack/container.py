@@ -26,6 +26,7 @@ from wanstack.fetch import Fetcher
 from wanstack.storage.base import Storage
 from wanstack.storage.local import LocalStorage
 from wanstack.storage.signing import Signer
+from wanstack.task.queue import QueuePositions
 from wanstack.task.rate_repository import RateWindowRepository
 from wanstack.task.ratelimit import DASHSCOPE_LIMITS, RateLimiter
 from wanstack.task.repository import TaskRepository
@@ -127,6 +128,7 @@ class Container:
                 storage,
                 retention_ms=settings.retention_ms,
                 min_free_bytes=settings.min_free_disk_mb * 1024 * 1024,
+                positions=QueuePositions(db),
             ),
             accounts=AccountService(
                 AccountRepository(db, direct if isinstance(direct, SqliteDirect) else None),

@@ -83,6 +83,8 @@ class Task:
     #: while RUNNING: the output so far (its shape is the model's), for streamed answers
     partial: dict[str, Any] | None = None
     progress: int | None = None  #: while RUNNING: 0–100, as the engine reports it
+    #: while PENDING, when asked for: 1 = next to run for its model (not stored)
+    queue_position: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -229,3 +229,25 @@ async def test_cancel_of_finished_or_unknown_task_is_400(api: Api, key: str) -> 
         resp = await api.client.post(f"/api/v1/tasks/{target}/cancel", headers=auth(key))
         check_error(resp, 400, "UnsupportedOperation", CANCEL_MESSAGE)
     assert await api.status(key, task_id) == "SUCCEEDED"
+
+
+async def test_a_pending_task_says_its_place_in_its_models_queue(api: Api, key: str) -> None:
+    ids = []
+    for _ in range(3):
+        ids.append(await api.submit_ok(key))
+        api.clock.advance(1)  # (the queue's order is submit time, then id)
+    first, second, third = ids
+    other = await api.submit_ok(
+        key,
+        {
+            "model": "wanx2.1-imageedit",
+            "input": {"function": "super_resolution", "base_image_url": "https://example.com/a.png"},
+        },
+    )
+    for task_id, place in ((first, 1), (second, 2), (third, 3), (other, 1)):
+        assert (await api.query(key, task_id))["output"]["queue_position"] == place
+    await api.claim(first)
+    running = (await api.query(key, first))["output"]
+    assert running["task_status"] == "RUNNING" and "queue_position" not in running
+    assert (await api.query(key, second))["output"]["queue_position"] == 1
+    assert (await api.query(key, third))["output"]["queue_position"] == 2

@@ -55,6 +55,8 @@ def task_body(task: Task, request_id: str, url_for: UrlFor) -> dict[str, Any]:
         output["scheduled_time"] = format_timestamp(task.scheduled_at)
     if task.status.is_final and task.finished_at is not None:
         output["end_time"] = format_timestamp(task.finished_at)
+    if task.status is TaskStatus.PENDING and task.queue_position is not None:
+        output["queue_position"] = task.queue_position  # wanstack extension
     if task.status is TaskStatus.RUNNING:
         output.update(running_output(task.model, task.parameters))
         if task.progress is not None:  # wanstack extension: 0–100, from the worker's heartbeat

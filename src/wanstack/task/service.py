@@ -13,7 +13,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
@@ -31,6 +31,7 @@ from wanstack.errors import (
 from wanstack.ident import new_uuid
 from wanstack.storage.base import Storage
 from wanstack.task.inputs import input_prefix, offload
+from wanstack.task.queue import QueuePositions
 from wanstack.task.ratelimit import RateLimiter
 from wanstack.task.repository import ListFilter, Scope, TaskRepository
 from wanstack.task.wakeup import Wakeup
@@ -91,8 +92,10 @@ class TaskService:
         *,
         retention_ms: int,
         min_free_bytes: int = 0,
+        positions: QueuePositions | None = None,
     ) -> None:
         self._repo = repo
+        self._positions = positions
         self._uploads = uploads
         self._limiter = limiter
         self._wakeup = wakeup
@@ -188,6 +191,8 @@ class TaskService:
         task = await self._repo.get(task_id, scope_of(caller))
         if task is not None and task.status.is_final and task.expires_at < self._clock.now_ms():
             return None  # past retention; the purge will delete it soon
+        if task is not None and task.status is TaskStatus.PENDING and self._positions:
+            task = replace(task, queue_position=await self._positions.position(task))
         return task
 
     async def follow(
