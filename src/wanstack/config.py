@@ -105,6 +105,13 @@ class Settings(BaseSettings):
     """Below this much free space in the data folder, ``/readyz`` reports not ready and
     submits are refused with ``503 ServiceUnavailable`` (nothing is half-stored)."""
 
+    webhook_retry_schedule: tuple[float, ...] | None = None
+    """Seconds to wait between a webhook's attempts, e.g. ``5,30,120`` or JSON ``[5, 30, 120]``;
+    unset: the default schedule of 16 attempts over more than 24 h (``webhooks/schedule.py``)."""
+
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    """How long one webhook attempt may take (connect, send, answer) before it counts as failed."""
+
     log_level: str = "INFO"
     log_json: bool = False
     """Write logs as one JSON object per line instead of plain text."""
@@ -114,6 +121,23 @@ class Settings(BaseSettings):
     def _parse_json(cls, value: object) -> object:
         if isinstance(value, str):
             return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _parse_schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()] or None
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _check_schedule(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is not None and (not 0 < len(value) <= 100 or any(d <= 0 for d in value)):
+            raise ValueError("give 1 to 100 waits, each over 0 seconds")
         return value
 
     def resolved_database_url(self) -> str:

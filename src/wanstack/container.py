@@ -26,6 +26,7 @@ from wanstack.fetch import Fetcher
 from wanstack.storage.base import Storage
 from wanstack.storage.local import LocalStorage
 from wanstack.storage.signing import Signer
+from wanstack.task.idempotency import IdempotencyKeys
 from wanstack.task.queue import QueuePositions
 from wanstack.task.rate_repository import RateWindowRepository
 from wanstack.task.ratelimit import DASHSCOPE_LIMITS, RateLimiter
@@ -34,6 +35,10 @@ from wanstack.task.service import TaskService
 from wanstack.task.wakeup import Wakeup
 from wanstack.upload.repository import UploadRepository
 from wanstack.upload.service import UploadService
+from wanstack.webhooks.delivery import WebhookDelivery
+from wanstack.webhooks.repository import WebhookRepository
+from wanstack.webhooks.schedule import RetrySchedule
+from wanstack.webhooks.service import TaskWire, WebhookService
 from wanstack.worker.execute import Executor
 from wanstack.worker.listen import listen
 from wanstack.worker.maintenance import Maintenance
@@ -67,7 +72,10 @@ class Container:
     limiter: RateLimiter
     fetcher: Fetcher
     engines: EngineProvider
+    webhooks: WebhookService
     direct: SqliteDirect | PgDirect | None = None
+    #: set by :meth:`deliver_webhooks`: this process sends the outbox's events
+    webhook_delivery: WebhookDelivery | None = None
     _background: list[asyncio.Task[None]] = field(default_factory=list)
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _pools: list[WorkerPool] = field(default_factory=list)
@@ -129,6 +137,7 @@ class Container:
                 retention_ms=settings.retention_ms,
                 min_free_bytes=settings.min_free_disk_mb * 1024 * 1024,
                 positions=QueuePositions(db),
+                keys=IdempotencyKeys(db),
             ),
             accounts=AccountService(
                 AccountRepository(db, direct if isinstance(direct, SqliteDirect) else None),
@@ -140,6 +149,9 @@ class Container:
             limiter=limiter,
             fetcher=fetcher or Fetcher(allow_private=settings.allow_private_urls),
             engines=engines,
+            webhooks=WebhookService(
+                WebhookRepository(db), clock, allow_private=settings.allow_private_urls
+            ),
             direct=direct,
         )
 
@@ -210,6 +222,33 @@ class Container:
             db=self.db,
         )
 
+    def deliver_webhooks(self, wire: TaskWire, base_url: str | None) -> None:
+        """Make this process send webhook events once its background loops start. ``wire`` is
+        the task query's wire shape (the HTTP layer's, which this layer cannot import) and
+        ``base_url`` the root of the result URLs in events; without one (a ``wanstack worker``
+        with no ``WANSTACK_PUBLIC_URL``) this process leaves the events to those that have one."""
+        if not base_url:
+            log.info(
+                "webhook events are left to processes that know the public URL "
+                "(set WANSTACK_PUBLIC_URL to send them from this one too)"
+            )
+            return
+        s = self.settings
+        self.webhook_delivery = WebhookDelivery(
+            repo=WebhookRepository(self.db),
+            tasks=self.tasks,
+            storage=self.storage,
+            wire=wire,
+            base_url=base_url,
+            clock=self.clock,
+            schedule=RetrySchedule(s.webhook_retry_schedule)
+            if s.webhook_retry_schedule
+            else RetrySchedule(),
+            allow_private=s.allow_private_urls,
+            timeout_s=s.webhook_timeout_seconds,
+            retention_ms=s.retention_ms,
+        )
+
     def start_background(self, *, workers: int) -> None:
         """Start the worker pool (if ``workers`` > 0), housekeeping, and LISTEN on PostgreSQL."""
         if workers > 0:
@@ -223,6 +262,13 @@ class Container:
                 name="maintenance",
             )
         )
+        if self.webhook_delivery is not None:
+            self._background.append(
+                asyncio.create_task(
+                    self.webhook_delivery.run_forever(self._stop, self.settings.poll_seconds),
+                    name="webhooks",
+                )
+            )
         if self.db.dialect.name == "postgresql":
             self._background.append(
                 asyncio.create_task(

@@ -8,6 +8,9 @@
   GPU). Exit 1 when any model fails, with the reason.
 * ``pull REPO --to DIR [--revision R]``: downloads a snapshot from the Hugging Face hub (the
   ``gpu`` extra's ``huggingface_hub``; ``HF_TOKEN`` for gated repos) where the host can reach it.
+
+And ``wanstack webhooks add|list|remove|deliveries`` (:func:`webhooks`): ``add`` prints the new
+endpoint's ``whsec_`` secret alone on stdout, the only time it is shown.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import sys
 import time
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,7 +31,7 @@ from wanstack.engines.base import CancelToken
 from wanstack.engines.diffusers import recommended
 from wanstack.engines.registry import SERVED_LIKE, EngineProvider, models
 from wanstack.engines.samples import request_for
-from wanstack.errors import ConfigError
+from wanstack.errors import ConfigError, NotFound, ServiceError
 
 #: options a check adds per family: one step at a small size proves the weights run
 QUICK = {"diffusers": {"steps": 1, "max_pixels": 256 * 256}}
@@ -182,3 +186,71 @@ def run(args: Any) -> int:
     except ConfigError as exc:
         _error(str(exc))
         return 2
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat(timespec="seconds")
+
+
+async def webhooks(settings: Settings, args: Any, out: TextIO = sys.stdout) -> int:
+    """``wanstack webhooks …`` with the operator's view (every account unless ``--account``)."""
+    from wanstack.container import Container  # (not for `models`, which needs no database)
+
+    container = Container.build(settings)
+    hooks = container.webhooks
+    try:
+        command = args.webhooks_command
+        if command == "add":
+            account_id = await container.accounts.ensure_account(args.account)
+            made = await hooks.add(account_id, args.workspace, args.url)
+            out.write(made.secret + "\n")
+            sys.stderr.write(
+                f"webhook endpoint {made.endpoint.id} registered for account {args.account}; "
+                "its signing secret (shown once) is on stdout\n"
+            )
+            return 0
+        endpoints = await hooks.endpoints(None, None)
+        if command in ("list", "deliveries") and args.account is not None:
+            endpoints = [ep for ep in endpoints if ep.account_name == args.account]
+        if command == "list":
+            for ep in endpoints:
+                out.write(
+                    f"{ep.id}\t{ep.url}\taccount={ep.account_name}\t"
+                    f"workspace={ep.workspace or '-'}\t{_when(ep.created_at)}\n"
+                )
+            return 0
+        if command == "remove":
+            await hooks.remove(None, None, args.endpoint_id)
+            sys.stderr.write(f"removed webhook endpoint {args.endpoint_id}\n")
+            return 0
+        account_ids = {ep.account_id for ep in endpoints}
+        if args.account is not None and not account_ids:
+            return 0  # an account without endpoints has no deliveries
+        found = await hooks.deliveries(
+            account_ids.pop() if args.account is not None else None,
+            None,
+            endpoint_id=args.endpoint,
+            task_id=args.task,
+            limit=args.limit,
+        )
+        for item in found:
+            last = f"HTTP {item.last_status}" if item.last_status else (item.last_error or "-")
+            out.write(
+                f"{item.id}\t{item.state}\tattempts={item.attempts}\t"
+                f"task={item.task_status}\turl={item.url}\tlast={last}\t"
+                f"next={_when(item.next_attempt_at)}\n"
+            )
+            for attempt in item.history:
+                answer = f"HTTP {attempt.status}" if attempt.status else attempt.error
+                out.write(
+                    f"  #{attempt.attempt}\t{_when(attempt.at)}\t{attempt.duration_ms} ms\t"
+                    f"{answer}\n"
+                )
+        return 0
+    except ServiceError as exc:
+        _error(f"webhooks {args.webhooks_command}: {exc.message}")
+        return 1 if isinstance(exc, NotFound) else 2
+    finally:
+        await container.shutdown()

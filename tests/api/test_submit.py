@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.api.support import (
@@ -11,6 +12,7 @@ from tests.api.support import (
     UUID_RE,
     Api,
     async_headers,
+    auth,
     check_envelope,
     check_error,
     xpaint_body,
@@ -358,3 +360,26 @@ async def test_stored_task_belongs_to_the_caller(api: Api, key: str) -> None:
     assert task.workspace is None
     assert task.submitted_at == api.clock.now_ms()
     assert task.expires_at == api.clock.now_ms() + api.container.settings.retention_ms
+
+
+async def test_an_idempotency_key_makes_a_retried_submit_the_same_task(api: Api, key: str) -> None:
+    """A client that never saw its submit's answer retries with the same key: one task."""
+    headers = {"Idempotency-Key": "batch-7f3a:line-12"}
+    first = await api.submit_ok(key, **headers)
+    again = await api.submit_ok(key, **headers)
+    assert again == first
+    racing = await asyncio.gather(
+        *(api.submit_ok(key, **{"Idempotency-Key": "race"}) for _ in range(4))
+    )
+    assert len(set(racing)) == 1 and racing[0] != first
+    listed = await api.client.get("/api/v1/tasks", headers=auth(key))
+    assert listed.json()["total"] == 2  # not six
+    # the same key with another request is refused; another account has its own keys
+    other = await api.submit(key, xpaint_body(input_prompt="other"), headers=headers)
+    check_error(other, 400, "InvalidParameter")
+    assert "Idempotency-Key" in other.json()["message"]
+    stranger = await api.key("another-account")
+    assert await api.submit_ok(stranger, **headers) != first
+    # a key without a header value, or absurd, is refused by name
+    long = await api.submit(key, headers={"Idempotency-Key": "k" * 300})
+    check_error(long, 400, "InvalidParameter")

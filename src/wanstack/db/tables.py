@@ -94,10 +94,76 @@ upload = Table(
     Index("ix_upload_policy", "policy"),
 )
 
+#: ``Idempotency-Key`` headers of submits (wanstack extension): the task id a key stands for
+idempotency_key = Table(
+    "idempotency_key",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("task_id", String(64), nullable=False),
+    Column("body_hash", String(64), nullable=False),  # sha256 hex of the canonical request
+    Column("expires_at", BigInteger, nullable=False),
+    Index("ix_idempotency_key_expires_at", "expires_at"),
+)
+
 rate_window = Table(
     "rate_window",
     metadata,
     Column("bucket", String(200), primary_key=True),  # "<account>:<kind>:<window start s>"
     Column("count", Integer, nullable=False),
     Column("expires_at", BigInteger, nullable=False),
+)
+
+#: An account's webhook endpoints (revision 0006). The secret is a signing key the server must
+#: read back to sign each delivery (Standard Webhooks), so it is stored as issued, not hashed;
+#: no list answer or log line shows it.
+webhook_endpoint = Table(
+    "webhook_endpoint",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("account_id", String(64), ForeignKey("account.id"), nullable=False),
+    Column("workspace", String(200), nullable=True),  # set: events of that workspace's tasks
+    Column("url", String(2048), nullable=False),
+    Column("secret", String(100), nullable=False),  # whsec_<base64 key>
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_webhook_endpoint_account_id", "account_id"),
+)
+
+#: The outbox: one row per (final task, endpoint), inserted in the transaction that made the
+#: task final, then claimed under a lease and sent until a 2xx or the retry schedule ends.
+webhook_delivery = Table(
+    "webhook_delivery",
+    metadata,
+    Column("id", String(160), primary_key=True),  # "<task id>:<endpoint id>"
+    Column("endpoint_id", String(64), nullable=False),
+    Column("account_id", String(64), nullable=False),
+    Column("task_id", String(64), nullable=False),
+    Column("task_status", String(16), nullable=False),
+    Column("state", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", BigInteger, nullable=False),  # when the task became final
+    Column("next_attempt_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),  # purged after, once no longer pending
+    Column("lease_owner", String(100), nullable=True),
+    Column("lease_expires_at", BigInteger, nullable=True),
+    Column("delivered_at", BigInteger, nullable=True),
+    Column("last_status", Integer, nullable=True),  # HTTP status of the last attempt
+    Column("last_error", Text, nullable=True),
+    Column("payload", Text, nullable=True),  # the event body, fixed at its first attempt
+    Index("ix_webhook_delivery_state_next_attempt_at", "state", "next_attempt_at"),
+    Index("ix_webhook_delivery_account_id_created_at", "account_id", "created_at"),
+    Index("ix_webhook_delivery_endpoint_id", "endpoint_id"),
+    Index("ix_webhook_delivery_expires_at", "expires_at"),
+)
+
+#: Every attempt of a delivery: when, how long, the HTTP status or the error.
+webhook_attempt = Table(
+    "webhook_attempt",
+    metadata,
+    Column("delivery_id", String(160), primary_key=True),
+    Column("attempt", Integer, primary_key=True),
+    Column("at", BigInteger, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("status", Integer, nullable=True),
+    Column("error", Text, nullable=True),
 )

@@ -35,6 +35,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from wanstack.db.dialect import CANCEL_CHANNEL, TASK_CHANNEL, dialect_of
 from wanstack.db.tables import task as t
 from wanstack.domain import FINAL_STATUSES, Outcome, Task, TaskStatus, TaskSummary
+from wanstack.webhooks.repository import enqueue_final
 
 _ACTIVE = (TaskStatus.PENDING.value, TaskStatus.RUNNING.value)
 
@@ -379,7 +380,10 @@ class TaskRepository:
             )
         )
         async with self._engine.begin() as conn:
-            return (await conn.execute(stmt)).rowcount == 1
+            done = (await conn.execute(stmt)).rowcount == 1
+            if done:  # its webhook events commit with the final state, or neither does
+                await enqueue_final(conn, [task_id], now)
+            return done
 
     async def set_partial(
         self, task_id: str, *, owner: str, attempt: int, partial: dict[str, Any]
@@ -411,6 +415,7 @@ class TaskRepository:
             done = (await conn.execute(stmt)).rowcount == 1
             if done:  # tell the worker running it, wherever it is, to stop now
                 await self._dialect.notify(conn, CANCEL_CHANNEL, task_id)
+                await enqueue_final(conn, [task_id], now)
             return done
 
     async def release_if_owner(self, task_id: str, *, owner: str, attempt: int) -> bool:
@@ -440,24 +445,24 @@ class TaskRepository:
             t.c.lease_expires_at < now,
             t.c.attempts >= max_attempts,
         )
+        stmt = (
+            update(t)
+            .where(cond)
+            .values(
+                status=TaskStatus.FAILED.value,
+                code=code,
+                message=message,
+                finished_at=_not_before(func.coalesce(t.c.scheduled_at, t.c.submitted_at), now),
+                expires_at=expires_at,
+                lease_owner=None,
+                lease_expires_at=None,
+            )
+            .returning(t.c.id)
+        )
         async with self._engine.begin() as conn:
-            ids = list((await conn.execute(select(t.c.id).where(cond))).scalars())
-            if ids:
-                await conn.execute(
-                    update(t)
-                    .where(cond, t.c.id.in_(ids))
-                    .values(
-                        status=TaskStatus.FAILED.value,
-                        code=code,
-                        message=message,
-                        finished_at=_not_before(
-                            func.coalesce(t.c.scheduled_at, t.c.submitted_at), now
-                        ),
-                        expires_at=expires_at,
-                        lease_owner=None,
-                        lease_expires_at=None,
-                    )
-                )
+            # The ids this UPDATE changed (not another process's): their events commit with it.
+            ids = list((await conn.execute(stmt)).scalars())
+            await enqueue_final(conn, ids, now)
         return ids
 
     async def expired(self, *, now: int, limit: int = 100) -> list[TaskRef]:

@@ -30,6 +30,7 @@ from wanstack.errors import (
 )
 from wanstack.ident import new_uuid
 from wanstack.storage.base import Storage
+from wanstack.task.idempotency import MAX_KEY_CHARS, IdempotencyKeys, request_hash
 from wanstack.task.inputs import input_prefix, offload
 from wanstack.task.queue import QueuePositions
 from wanstack.task.ratelimit import RateLimiter
@@ -93,9 +94,11 @@ class TaskService:
         retention_ms: int,
         min_free_bytes: int = 0,
         positions: QueuePositions | None = None,
+        keys: IdempotencyKeys | None = None,
     ) -> None:
         self._repo = repo
         self._positions = positions
+        self._keys = keys
         self._uploads = uploads
         self._limiter = limiter
         self._wakeup = wakeup
@@ -124,8 +127,11 @@ class TaskService:
         *,
         oss_resolve: bool,
         request_id: str,
+        idempotency_key: str | None = None,
     ) -> Task:
-        """Validate and store a new task; it is durable when this returns."""
+        """Validate and store a new task; it is durable when this returns. With an
+        ``idempotency_key`` already used by the account for the same request, the task it
+        created (see :mod:`wanstack.task.idempotency`)."""
         # 1. The envelope: {"model", "input", "parameters"}.
         if not isinstance(body, dict):
             raise BadRequest()
@@ -157,6 +163,12 @@ class TaskService:
         if self.disk_full():
             raise _disk_full()
         task_id = new_uuid()
+        if idempotency_key is not None:
+            task_id, earlier = await self._replayed(
+                caller, endpoint, body, idempotency_key, task_id
+            )
+            if earlier is not None:
+                return earlier
         try:
             stored_input = await offload(self._storage, task_id, submission.input, submission.media)
             now = self._clock.now_ms()
@@ -175,6 +187,10 @@ class TaskService:
             )
             await self._repo.insert(task)
         except Exception as exc:  # (not on cancellation: the row may be committing still)
+            if idempotency_key is not None:  # (a duplicate id: the driver's IntegrityError)
+                existing = await self._repo.get(task_id, scope_of(caller))
+                if existing is not None:  # a concurrent retry with the same key made it
+                    return existing
             await self._storage.delete_prefix(input_prefix(task_id))
             if _out_of_space(exc):
                 log.error("submit refused: out of disk space (%s)", exc)
@@ -182,6 +198,32 @@ class TaskService:
             raise
         self._wakeup.notify_submitted()
         return task
+
+    async def _replayed(
+        self, caller: Caller, endpoint: str, body: Any, key: str, task_id: str
+    ) -> tuple[str, Task | None]:
+        """The task id ``key`` stands for, and that task when it exists already."""
+        if not key or len(key) > MAX_KEY_CHARS or not key.isprintable():
+            raise InvalidParameter(
+                f"The Idempotency-Key header must be 1 to {MAX_KEY_CHARS} printable characters"
+            )
+        if self._keys is None:
+            return task_id, None
+        now = self._clock.now_ms()
+        digest = request_hash(endpoint, body)
+        claimed = await self._keys.claim(
+            caller.account_id,
+            key,
+            task_id=task_id,
+            body_hash=digest,
+            now=now,
+            expires_at=now + self._retention_ms,
+        )
+        if claimed.body_hash != digest:
+            raise InvalidParameter(
+                "The Idempotency-Key header was already used for a different request"
+            )
+        return claimed.task_id, await self._repo.get(claimed.task_id, scope_of(caller))
 
     async def get(self, caller: Caller, task_id: str) -> Task | None:
         """The caller's task, or None (reads as UNKNOWN)."""

@@ -37,6 +37,7 @@ async def submit(request: Request) -> Response:
         body,
         oss_resolve=header_enabled(request, "x-dashscope-ossresourceresolve"),
         request_id=request_id,
+        idempotency_key=request.headers.get("idempotency-key"),
     )
     return protocol.JSONBytes(protocol.submitted(task, request_id))
 
