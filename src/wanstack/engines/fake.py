@@ -115,9 +115,7 @@ class FakeImageEdit(FakeInpaint):
     """FakeInpaint for inpaintings; a retouch is the input resized to the output, tinted by
     ``seed + index``."""
 
-    def run(
-        self, request: InpaintRequest | RetouchRequest, cancel: CancelToken
-    ) -> list[ImageItem]:
+    def run(self, request: InpaintRequest | RetouchRequest, cancel: CancelToken) -> list[ImageItem]:
         if isinstance(request, InpaintRequest):
             return super().run(request, cancel)
         _sleep(self.delay, cancel)

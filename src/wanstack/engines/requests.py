@@ -168,4 +168,3 @@ class VaceRequest:
     clip_fps: float = 0.0  #: the input clips' (or ``video``'s) frame rate
     video: tuple[RGBImage, ...] = ()
     scales: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
-

@@ -33,8 +33,9 @@ from wanstack.engines.classic.drawing import cartoon_scene, doodle
 from wanstack.engines.classic.image import finish
 from wanstack.engines.classic.inpaint import ClassicInpaint
 from wanstack.engines.classic.materials_local import local_style
-from wanstack.engines.classic.retouch import colorize, super_resolve
+from wanstack.engines.classic.retouch import colorize
 from wanstack.engines.requests import InpaintRequest, RetouchRequest
+from wanstack.engines.upscale import super_resolve
 
 SEED_MOD = 2**31
 

@@ -49,7 +49,7 @@ class DiffusersImageEdit(DiffusersInpaint):
 
     model = "wanx2.1-imageedit"
 
-    def run(  # type: ignore[override]
+    def run(
         self, request: InpaintRequest | RetouchRequest, cancel: CancelToken
     ) -> list[ImageItem]:
         if isinstance(request, InpaintRequest):
