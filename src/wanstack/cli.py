@@ -1,4 +1,4 @@
-"""The ``wanstack`` command: serve, worker, keys, migrate, edges, models.
+"""The ``wanstack`` command: serve, worker, keys, webhooks, migrate, edges, models, run, batch.
 
 Stable interfaces (DESIGN §7): ``serve --host --port``, ``worker``, and
 ``keys create [--account NAME] [--workspace ID]`` printing the key alone on stdout.
@@ -21,7 +21,6 @@ from pydantic import ValidationError
 
 from wanstack import __version__, logcontext
 from wanstack.config import Settings
-from wanstack.container import Container
 from wanstack.errors import ConfigError
 
 log = logging.getLogger("wanstack")
@@ -61,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("key")
 
     sub.add_parser("migrate", help="bring the database schema up to date")
+    _webhooks_parser(sub)
 
     edges = sub.add_parser(
         "edges",
@@ -75,7 +75,75 @@ def _parser() -> argparse.ArgumentParser:
         "--detail", type=float, default=0.5, help="0..1: more inner detail lines (default 0.5)"
     )
     _models_parser(sub)
+    _client_parsers(sub)
     return parser
+
+
+def _client_parsers(sub: Any) -> None:
+    """``run`` and ``batch``: clients of any DashScope-compatible endpoint (no server settings)."""
+    run = sub.add_parser(
+        "run",
+        help="run one task on a DashScope-compatible endpoint and download its results",
+        description="Submit one task (local files in inputs are uploaded through the upload "
+        "flow), show its status, queue position and progress, wait, download the results into "
+        "--out and print their paths. Values are JSON when they parse (numbers, booleans, "
+        "lists), else text. Ctrl-C cancels the task (exit 130).",
+    )
+    run.add_argument("model", help="the DashScope model, e.g. wanx-x-painting")
+    run.add_argument(
+        "--input", action="append", metavar="KEY=VALUE", help="a field of input (repeatable)"
+    )
+    run.add_argument(
+        "--param", action="append", metavar="KEY=VALUE", help="a field of parameters (repeatable)"
+    )
+    run.add_argument("--out", default=".", help="where to save the results (default .)")
+    batch = sub.add_parser(
+        "batch",
+        help="run a manifest of tasks with bounded concurrency; resumable",
+        description="Run every request of MANIFEST (a JSONL file of request bodies, or a folder "
+        "of images with --template), at most --concurrency at a time; results go to "
+        "OUT/<line>/ and a report to OUT/report.csv. Run the same command again after Ctrl-C "
+        "or a crash to finish: lines that have a task are never submitted twice.",
+    )
+    batch.add_argument("manifest", help="a JSONL file of request bodies, or a folder of images")
+    batch.add_argument("--out", required=True, help="the batch folder (results, journal, report)")
+    batch.add_argument(
+        "--concurrency", type=int, default=4, help="tasks on the server at a time (default 4)"
+    )
+    batch.add_argument(
+        "--template", default=None, help="with a folder: a JSON body where {image} is each image"
+    )
+    for parser in (run, batch):
+        parser.add_argument(
+            "--endpoint",
+            default=None,
+            help="submit path under /api/v1/services/aigc/ (default: the model's own)",
+        )
+        parser.add_argument(
+            "--base-url", default=None, help="API base (default DASHSCOPE_HTTP_BASE_URL)"
+        )
+        parser.add_argument("--api-key", default=None, help="API key (default DASHSCOPE_API_KEY)")
+        parser.add_argument(
+            "--workspace", default=None, help="workspace id (default DASHSCOPE_WORKSPACE_ID)"
+        )
+
+
+def _webhooks_parser(sub: Any) -> None:
+    hooks = sub.add_parser("webhooks", help="an account's signed task events (Standard Webhooks)")
+    hooks_sub = hooks.add_subparsers(dest="webhooks_command", required=True)
+    add = hooks_sub.add_parser("add", help="register an endpoint; prints its whsec_ secret once")
+    add.add_argument("url", help="the http(s) URL that receives each task's final event")
+    add.add_argument("--account", default="default")
+    add.add_argument("--workspace", default=None, help="only that workspace's tasks")
+    lst = hooks_sub.add_parser("list", help="list endpoints (never their secrets)")
+    lst.add_argument("--account", default=None)
+    remove = hooks_sub.add_parser("remove", help="remove an endpoint (its pending events stop)")
+    remove.add_argument("endpoint_id")
+    sent = hooks_sub.add_parser("deliveries", help="events sent or pending, with every attempt")
+    sent.add_argument("--account", default=None)
+    sent.add_argument("--endpoint", default=None, help="one endpoint id")
+    sent.add_argument("--task", default=None, help="one task id")
+    sent.add_argument("--limit", type=int, default=50, help="newest N (default 50, at most 200)")
 
 
 def _models_parser(sub: Any) -> None:
@@ -105,6 +173,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "edges":  # a pure image tool: no settings, container or database
         sys.exit(_edges(args.subject, args.output, args.detail))
+    if args.command in ("run", "batch"):  # clients of an endpoint: no settings, no database
+        from wanstack.client import batch, run
+
+        sys.exit((run if args.command == "run" else batch).command(args, os.environ))
     if args.command == "models":  # no database; settings only for `check`
         from wanstack import operators
 
@@ -122,6 +194,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             asyncio.run(_worker(settings, args.concurrency or settings.worker_concurrency))
         elif args.command == "keys":
             asyncio.run(_keys(settings, args))
+        elif args.command == "webhooks":
+            from wanstack.operators import webhooks
+
+            sys.exit(asyncio.run(webhooks(settings, args)))
         elif args.command == "migrate":
             from wanstack.db.migrate import upgrade
 
@@ -144,6 +220,8 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> Non
         connection_budget,
         raise_fd_limit,
     )
+    from wanstack.api.protocol import task_body
+    from wanstack.container import Container  # (here: `run` and `batch` start without it)
 
     _check_data_dir(settings)
     container = Container.build(settings)
@@ -151,6 +229,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int | None) -> Non
     slots = settings.workers if workers is None else workers
     app = create_app(container, workers=slots)
     base = settings.public_url or f"http://{host}:{port}"
+    container.deliver_webhooks(task_body, base)  # result URLs in events start with `base`
     _banner(base, key, settings, slots)
     fd_limit = raise_fd_limit()
     limits = HttpLimits(
@@ -219,6 +298,8 @@ async def _bootstrap_key(settings: Settings) -> str | None:
     path = settings.data_dir / DEFAULT_KEY_FILE
     if path.exists():
         return path.read_text().strip()
+    from wanstack.container import Container
+
     container = Container.build(settings, migrate=False)
     try:
         if await container.accounts.keys():
@@ -287,8 +368,12 @@ def _edges(subject: str, output: str, detail: float) -> int:
 
 
 async def _worker(settings: Settings, concurrency: int) -> None:
+    from wanstack.api.protocol import task_body
+    from wanstack.container import Container
+
     _check_data_dir(settings)
     container = Container.build(settings)
+    container.deliver_webhooks(task_body, settings.public_url)
     loop = asyncio.get_running_loop()
     pool = container.worker_pool(concurrency)
     stop = asyncio.Event()
@@ -309,6 +394,8 @@ async def _worker(settings: Settings, concurrency: int) -> None:
 
 
 async def _keys(settings: Settings, args: argparse.Namespace) -> None:
+    from wanstack.container import Container
+
     container = Container.build(settings)
     try:
         accounts = container.accounts

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from wanstack import __version__
 from wanstack.api import handlers
 from wanstack.api.middleware import BodyLimit, RequestContext
-from wanstack.api.routes import files, health, services, tasks, uploads
+from wanstack.api.routes import files, health, services, tasks, uploads, webhooks
 from wanstack.container import Container
+from wanstack.web import routes as playground
 
 MAX_BODY_BYTES = 128 * 1024 * 1024
 
@@ -46,8 +47,10 @@ def create_app(container: Container, *, workers: int = 0) -> FastAPI:
     # add cost (measured: about 15 µs of a ~110 µs task query).
     hot = [tasks.get_task_route, services.submit_route]
     app.router.routes.extend(hot)
-    for module in (tasks, services, uploads, files, health):
+    for module in (tasks, services, uploads, files, health, webhooks):
         app.router.routes.extend(r for r in module.routes if r not in hot)
+    # The browser playground: `/`, `/playground` and its versioned static files.
+    app.router.routes.extend(playground.routes())
     # Hard cap on any request body, as JSON (uploads are the largest: 100 MB plus form
     # overhead); routes read with lower limits of their own.
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
