@@ -22,6 +22,19 @@ $(VENV)/.dev: $(BIN)/wanstack
 	$(BIN)/pip install --quiet -e '.[dev,gpu]'
 	@touch $@
 
+# The browser tests (tests/browser) drive Debian's chromium headless through Playwright, which
+# never downloads a browser of its own: installed here when missing, as root or through `sudo -n`.
+# Without it the browser tier skips locally and fails under CI=true, saying why.
+$(VENV)/.browser: $(VENV)/.dev
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO="sudo -n"; fi; \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  { $$SUDO apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "could not install chromium: the browser tests will say so" >&2; \
+	fi
+	@if [ -x /usr/bin/chromium ]; then touch $@; fi
+
 serve: $(BIN)/wanstack  ## start the service on its embedded defaults (SQLite, local files, workers)
 	$(BIN)/wanstack serve --host $(HOST) --port $(PORT)
 
@@ -32,7 +45,7 @@ lint: $(VENV)/.dev  ## ruff, mypy (strict), the import contracts, module sizes
 	$(BIN)/lint-imports
 	$(BIN)/python scripts/module_sizes.py --over 450
 
-test: lint  ## the whole suite: lint, then every test tier on SQLite and PostgreSQL
+test: lint $(VENV)/.browser  ## the whole suite: lint, then every test tier on SQLite and PostgreSQL
 	$(BIN)/pytest -q
 
 bench: $(VENV)/.dev  ## API throughput and pickup latency (see docs/performance.md)
