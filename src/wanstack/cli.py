@@ -1,7 +1,8 @@
-"""The ``wanstack`` command: serve, worker, keys, webhooks, migrate, edges, models, run, batch.
+"""The ``wanstack`` command: serve, worker, workers, keys, webhooks, migrate, edges, models, run,
+batch.
 
-Stable interfaces (DESIGN §7): ``serve --host --port``, ``worker``, and
-``keys create [--account NAME] [--workspace ID]`` printing the key alone on stdout.
+Stable interfaces (DESIGN §7): ``serve --host --port``, ``worker [--models A,B]``, ``workers``,
+and ``keys create [--account NAME] [--workspace ID]`` printing the key alone on stdout.
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ def _parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run workers only (same settings as serve)")
     worker.add_argument("--concurrency", type=int, default=None)
+    worker.add_argument(
+        "--models",
+        default=None,
+        metavar="A,B",
+        help="claim only tasks of these models (default WANSTACK_WORKER_MODELS, else all)",
+    )
+    workers = sub.add_parser(
+        "workers", help="live workers: host, models, engines, running tasks, last heartbeat"
+    )
+    workers.add_argument("--json", action="store_true", help="machine-readable output")
 
     keys = sub.add_parser("keys", help="manage API keys")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
@@ -191,7 +202,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         if args.command == "serve":
             _serve(settings, args.host, args.port, args.workers)
         elif args.command == "worker":
-            asyncio.run(_worker(settings, args.concurrency or settings.worker_concurrency))
+            models = None if args.models is None else args.models.split(",")
+            asyncio.run(_worker(settings, args.concurrency or settings.worker_concurrency, models))
+        elif args.command == "workers":
+            asyncio.run(_workers(settings, args.json))
         elif args.command == "keys":
             asyncio.run(_keys(settings, args))
         elif args.command == "webhooks":
@@ -367,15 +381,19 @@ def _edges(subject: str, output: str, detail: float) -> int:
     return 0
 
 
-async def _worker(settings: Settings, concurrency: int) -> None:
+async def _worker(settings: Settings, concurrency: int, models: list[str] | None) -> None:
     from wanstack.api.protocol import task_body
     from wanstack.container import Container
 
     _check_data_dir(settings)
     container = Container.build(settings)
+    try:
+        pool = container.worker_pool(concurrency, models)  # refuses an unknown model by name
+    except ConfigError:
+        await container.shutdown()
+        raise
     container.deliver_webhooks(task_body, settings.public_url)
     loop = asyncio.get_running_loop()
-    pool = container.worker_pool(concurrency)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -391,6 +409,17 @@ async def _worker(settings: Settings, concurrency: int) -> None:
             await run  # raises when the engines could not load: the worker exits non-zero
     finally:
         await container.shutdown()
+
+
+async def _workers(settings: Settings, as_json: bool) -> None:
+    from wanstack.container import Container
+    from wanstack.worker.report import report
+
+    container = Container.build(settings)
+    try:
+        await report(container.workers, container.clock.now_ms(), as_json=as_json, out=sys.stdout)
+    finally:
+        await container.db.dispose()
 
 
 async def _keys(settings: Settings, args: argparse.Namespace) -> None:

@@ -52,6 +52,23 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=2, ge=1)
     """Tasks run at once by a ``wanstack worker`` process."""
 
+    worker_models: tuple[str, ...] | None = None
+    """Models a worker claims, comma-separated (``wan2.6-t2v,wan2.6-i2v``); aliases count as
+    their model. Unset: every model. Applies to ``wanstack worker`` (``--models`` overrides)
+    and to ``wanstack serve``'s embedded workers."""
+
+    model_concurrency: dict[str, int] = Field(default_factory=dict)
+    """JSON, most tasks of a model one worker runs at once, within its overall concurrency:
+    ``{"wan2.6-t2v": 1, "wanx-x-painting": 4}``; unnamed models: no cap of their own."""
+
+    worker_heartbeat_seconds: float = Field(default=5.0, gt=0, le=300)
+    """How often each worker process renews its row in the worker registry; a worker silent
+    for three of these is shown as dead and serves no model."""
+
+    database_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    """Longest wait for a database connection (connecting, or a free one in the pool); past it
+    a request is answered ``503 ServiceUnavailable`` instead of hanging."""
+
     lease_seconds: float = Field(default=30.0, gt=0)
     """How long a claim lasts without a heartbeat; a dead worker's task runs again after it."""
 
@@ -105,6 +122,33 @@ class Settings(BaseSettings):
     """Below this much free space in the data folder, ``/readyz`` reports not ready and
     submits are refused with ``503 ServiceUnavailable`` (nothing is half-stored)."""
 
+    storage_url: str | None = None
+    """Where result and upload files live. Unset or ``file://`` (empty path): local files
+    under ``<data_dir>/files``; ``file:///srv/files``: that folder; ``s3://BUCKET/PREFIX``: an
+    S3-compatible bucket (credentials and region from the standard ``AWS_*`` variables and
+    config files). Checked at start: a malformed URL or a missing bucket is refused."""
+
+    s3_endpoint_url: str | None = None
+    """The S3 API endpoint for non-AWS stores (``http://seaweedfs:8333``, MinIO, OSS, R2);
+    unset: AWS S3 of the configured region."""
+
+    s3_public_endpoint_url: str | None = None
+    """The endpoint clients reach the bucket at, when it differs from ``s3_endpoint_url``
+    (presigned URLs are signed for it; a proxy in front must keep the ``Host`` header)."""
+
+    s3_urls: Literal["presigned", "proxy"] = "presigned"
+    """Result URLs on S3: ``presigned`` (time-limited URLs of the bucket, like DashScope's OSS
+    URLs) or ``proxy`` (wanstack's own signed ``/files/…`` URLs, streamed from the bucket by
+    the API, for buckets clients cannot reach)."""
+
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    """``path`` (``endpoint/bucket/key``) or ``virtual`` (``bucket.endpoint/key``); ``auto``:
+    path style with ``s3_endpoint_url``, virtual-hosted on AWS."""
+
+    s3_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    """Longest wait for the S3 store to answer (each read of an answer, each send of a part; a
+    connection waits at most 2 s). Each call has 3 tries; then it is a ``503``."""
+
     webhook_retry_schedule: tuple[float, ...] | None = None
     """Seconds to wait between a webhook's attempts, e.g. ``5,30,120`` or JSON ``[5, 30, 120]``;
     unset: the default schedule of 16 attempts over more than 24 h (``webhooks/schedule.py``)."""
@@ -121,6 +165,34 @@ class Settings(BaseSettings):
     def _parse_json(cls, value: object) -> object:
         if isinstance(value, str):
             return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("worker_models", mode="before")
+    @classmethod
+    def _parse_models(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()] or None
+        return value
+
+    @field_validator("model_concurrency", mode="before")
+    @classmethod
+    def _parse_caps(cls, value: object) -> object:
+        if isinstance(value, str):
+            return json.loads(value) if value.strip() else {}
+        return value
+
+    @field_validator("model_concurrency")
+    @classmethod
+    def _check_caps(cls, value: dict[str, int]) -> dict[str, int]:
+        for model, cap in value.items():
+            if cap < 1:
+                raise ValueError(
+                    f"{model}: {cap} is below 1 (leave a model out of WANSTACK_WORKER_MODELS "
+                    "to stop a worker running it)"
+                )
         return value
 
     @field_validator("webhook_retry_schedule", mode="before")

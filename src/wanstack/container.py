@@ -17,14 +17,14 @@ from wanstack.account.service import AccountService
 from wanstack.catalog.registry import ALIASES, MODELS, SYNC_ENDPOINTS
 from wanstack.clock import Clock, SystemClock
 from wanstack.config import Settings
-from wanstack.db.engine import create_async, is_sqlite, ping
+from wanstack.db.engine import connect_timeout, create_async, is_sqlite, is_unavailable, ping
 from wanstack.db.migrate import upgrade
 from wanstack.db.pg_direct import PgDirect
 from wanstack.db.sqlite_direct import SqliteDirect
 from wanstack.engines.registry import EngineProvider
 from wanstack.fetch import Fetcher
 from wanstack.storage.base import Storage
-from wanstack.storage.local import LocalStorage
+from wanstack.storage.configured import storage_for
 from wanstack.storage.signing import Signer
 from wanstack.task.idempotency import IdempotencyKeys
 from wanstack.task.queue import QueuePositions
@@ -42,15 +42,19 @@ from wanstack.webhooks.service import TaskWire, WebhookService
 from wanstack.worker.execute import Executor
 from wanstack.worker.listen import listen
 from wanstack.worker.maintenance import Maintenance
+from wanstack.worker.registry import WorkerRegistry
 from wanstack.worker.runner import WorkerPool
+from wanstack.worker.selection import ModelSelection
 
 log = logging.getLogger(__name__)
 
 
-def _direct(url: str) -> SqliteDirect | PgDirect | None:
+def _direct(url: str, timeout: float) -> SqliteDirect | PgDirect | None:
     """The driver-level path for hot statements (see TaskRepository)."""
     if not is_sqlite(url):
-        return PgDirect(url) if make_url(url).get_backend_name() == "postgresql" else None
+        if make_url(url).get_backend_name() != "postgresql":
+            return None
+        return PgDirect(url, connect_timeout=connect_timeout(timeout))
     database = make_url(url).database
     if not database or database == ":memory:":
         return None
@@ -73,6 +77,8 @@ class Container:
     fetcher: Fetcher
     engines: EngineProvider
     webhooks: WebhookService
+    #: the worker registry: who serves which models (``wanstack workers``, ``/metrics``)
+    workers: WorkerRegistry
     direct: SqliteDirect | PgDirect | None = None
     #: set by :meth:`deliver_webhooks`: this process sends the outbox's events
     webhook_delivery: WebhookDelivery | None = None
@@ -96,14 +102,15 @@ class Container:
         """Build everything (and bring the schema up to date unless ``migrate`` is False)."""
         engines = EngineProvider(settings.engines, settings.engine_options)
         engines.check()  # a misconfiguration is refused before anything else happens
+        ModelSelection.parse(settings.worker_models, settings.model_concurrency)  # likewise
         url = settings.resolved_database_url()
+        clock = clock or SystemClock()
+        signer = Signer(settings.resolved_secret())
+        storage = storage or storage_for(settings, signer, clock)  # refused here if wrong
         if migrate:
             upgrade(url)
-        clock = clock or SystemClock()
-        db = create_async(url)
-        direct = _direct(url)
-        signer = Signer(settings.resolved_secret())
-        storage = storage or LocalStorage(settings.data_dir / "files", signer)
+        db = create_async(url, timeout=settings.database_timeout_seconds)
+        direct = _direct(url, settings.database_timeout_seconds)
         wakeup = Wakeup()
         tasks = TaskRepository(db, direct)
         uploads = UploadService(
@@ -152,8 +159,14 @@ class Container:
             webhooks=WebhookService(
                 WebhookRepository(db), clock, allow_private=settings.allow_private_urls
             ),
+            workers=WorkerRegistry(db),
             direct=direct,
         )
+
+    def database_unavailable(self, exc: BaseException) -> bool:
+        """Whether ``exc`` means the database cannot be reached now (the HTTP layer answers
+        ``503 ServiceUnavailable`` then, not a 500)."""
+        return is_unavailable(exc)
 
     async def readiness(self) -> str | None:
         """Why this process cannot take work now (``None``: ready): the database does not
@@ -192,8 +205,17 @@ class Container:
             )
         return served
 
-    def worker_pool(self, concurrency: int) -> WorkerPool:
+    def worker_pool(self, concurrency: int, models: list[str] | None = None) -> WorkerPool:
+        """A worker pool of ``concurrency`` slots serving ``models`` (the ``--models`` flag;
+        None: ``WANSTACK_WORKER_MODELS``, else every model), with the per-model caps of
+        ``WANSTACK_MODEL_CONCURRENCY``. An unknown model raises :class:`ConfigError` naming
+        where it came from."""
         s = self.settings
+        selection = ModelSelection.parse(
+            s.worker_models if models is None else models,
+            s.model_concurrency,
+            models_setting="WANSTACK_WORKER_MODELS" if models is None else "--models",
+        )
         pool = WorkerPool(
             repo=self.tasks,
             executor=Executor(self.engines, self.storage, self.fetcher, self.uploads),
@@ -206,6 +228,9 @@ class Container:
             account_limit=s.effective_account_concurrency,
             poll_seconds=s.poll_seconds,
             retention_ms=s.retention_ms,
+            selection=selection,
+            registry=self.workers,
+            registry_heartbeat_s=s.worker_heartbeat_seconds,
         )
         self._pools.append(pool)
         return pool
@@ -220,6 +245,7 @@ class Container:
             max_attempts=self.settings.max_attempts,
             retention_ms=self.settings.retention_ms,
             db=self.db,
+            workers=self.workers,
         )
 
     def deliver_webhooks(self, wire: TaskWire, base_url: str | None) -> None:
@@ -304,6 +330,7 @@ class Container:
         if self._background:
             await asyncio.gather(*self._background, return_exceptions=True)
         await self.fetcher.aclose()
+        await self.storage.aclose()
         await self.db.dispose()
         if isinstance(self.direct, SqliteDirect):
             self.direct.close()

@@ -25,6 +25,7 @@ was rejected at once or failed later::
     │   ├── TaskFailed               500 InternalError.Algo (a sync request's task failed; its code)
     │   │   └── TaskRejected         400 InvalidParameter (…on the client's input; its code)
     │   └── ServiceUnavailable       503 ServiceUnavailable (disk full: retry later)
+    │       └── StorageUnavailable   503 ServiceUnavailable (object storage unreachable)
     └── TaskError                    (a task FAILED while running; .code/.message go into output)
         ├── FileDownloadFailed       InvalidParameter.FileDownload
         ├── UnsupportedFileFormat    BadRequest.UnsupportedFileFormat
@@ -206,6 +207,14 @@ class ServiceUnavailable(ServiceError):
     code = "ServiceUnavailable"
     http_status = 503
     default_message = "The service is temporarily unavailable, please try again later."
+
+
+class StorageUnavailable(ServiceUnavailable):
+    """Object storage did not answer (or answered with a server error) after its bounded
+    timeouts and retries; nothing was stored, so the request may be repeated. Workers wait for
+    it to come back instead of failing the task."""
+
+    default_message = "The file storage is temporarily unavailable, please try again later."
 
 
 class TaskError(WanstackError):

@@ -16,6 +16,12 @@ TASK_DURATION = Histogram(
 )
 TASKS = Gauge("wanstack_tasks", "Stored tasks by model and status", ["model", "status"])
 QUEUE_DEPTH = Gauge("wanstack_queue_depth", "Tasks waiting for a worker (PENDING)")
+TASKS_UNSERVED = Gauge(
+    "wanstack_tasks_unserved",
+    "PENDING tasks of a model that no live worker serves (they wait until one starts)",
+    ["model"],
+)
+WORKERS = Gauge("wanstack_workers", "Registered worker processes by state (live, dead)", ["state"])
 REQUESTS = Counter(
     "wanstack_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
 )

@@ -7,8 +7,8 @@ drive them directly.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
 from pathlib import Path
-from typing import BinaryIO
 
 from wanstack.clock import FrozenClock
 from wanstack.engines.fake import FakeBackground, FakeInpaint, FakeVideo, FakeWanImage
@@ -33,8 +33,10 @@ class MemoryStorage:
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         self.files[key] = data
 
-    async def put_file(self, key: str, file: BinaryIO, content_type: str) -> None:
-        self.files[key] = file.read()
+    async def put_stream(self, key: str, chunks: AsyncIterable[bytes], content_type: str) -> int:
+        data = b"".join([chunk async for chunk in chunks])
+        self.files[key] = data
+        return len(data)
 
     async def get(self, key: str) -> bytes:
         try:
@@ -43,14 +45,20 @@ class MemoryStorage:
             raise FileNotFoundError(key) from None
 
     async def delete_prefix(self, prefix: str) -> None:
-        for key in [k for k in self.files if k.startswith(prefix)]:
+        folder = prefix if prefix.endswith("/") else prefix + "/"
+        for key in [k for k in self.files if k == prefix or k.startswith(folder)]:
             del self.files[key]
 
     def url(self, key: str, *, expires_ms: int, base_url: str) -> str:
         return f"{base_url}/memory/{key}?Expires={expires_ms // 1000}"
 
-    def signed_file(self, key: str, expires: str, signature: str, now_ms: int) -> Path:
+    async def signed_file(
+        self, key: str, expires: str, signature: str, now_ms: int, byte_range: str | None = None
+    ) -> Path:
         raise NotFound("Memory storage serves no files.")
 
     def free_bytes(self) -> int | None:
         return None
+
+    async def aclose(self) -> None:
+        pass

@@ -185,8 +185,10 @@ class Deployment:
                 break
         raise RuntimeError(f"wanstack serve did not become healthy; log tail:\n{tail}")
 
-    def worker(self, name: str = "worker") -> Process:
-        proc, log_path = self._spawn(name, "worker")
+    def worker(self, name: str = "worker", *extra: str) -> Process:
+        """Start ``wanstack worker <extra>`` (e.g. ``--models``, ``wan2.6-t2v``); its log is
+        ``<data dir>/<name>.log``."""
+        proc, log_path = self._spawn(name, "worker", *extra)
         worker = Process(proc, log_path, self)
         self.processes.append(worker)
         return worker

@@ -68,7 +68,7 @@ TASK_TABLE = documented_task_errors()
 
 
 def test_the_docstring_table_was_parsed() -> None:
-    assert len(SERVICE_TABLE) == 17
+    assert len(SERVICE_TABLE) == 18
     assert SERVICE_TABLE["WorkspaceDenied"] == (401, "NOT AUTHORIZED", None)
     assert SERVICE_TABLE["ModelNotFound"] == (400, "InvalidParameter", "Model not exist.")
     assert set(TASK_TABLE) == {"FileDownloadFailed", "UnsupportedFileFormat", "MediaInvalid"}

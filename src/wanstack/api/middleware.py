@@ -6,6 +6,8 @@
   every answer carries ``X-Content-Type-Options: nosniff``.
 * A trailing ``/`` is dropped before routing, so every route answers with and without it (the
   SDK's aio client polls ``/tasks/{id}/``; the docs post to ``…/generation/``).
+* An error escaping a route is a 500 ``InternalError``, or a 503 ``ServiceUnavailable`` when
+  the database cannot be reached (an outage the client may retry; nothing was half-stored).
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wanstack.api.deps import CONTAINER_KEY
 from wanstack.api.handlers import error_bytes
 from wanstack.container import Container
-from wanstack.errors import InternalError, PayloadTooLarge
+from wanstack.errors import InternalError, PayloadTooLarge, ServiceError, ServiceUnavailable
 from wanstack.ident import new_uuid
 from wanstack.logcontext import request_id_var
 
 log = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = "The database is unavailable, please try again later."
 
 #: Browsers must take every answer (results, uploads, JSON) for the type it declares.
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
@@ -62,13 +66,19 @@ class RequestContext:
 
         try:
             await self.app(scope, receive, send_tracked)
-        except Exception:
+        except Exception as exc:
             # Answered here, inside the request context, so the 500 body and the log line
             # carry the request id (Starlette's own error middleware sits outside ours).
-            log.exception("unhandled error")
+            error: ServiceError
+            if self.container.database_unavailable(exc):
+                # An outage, not a bug: a 503 the SDKs retry, and one log line, no traceback.
+                log.warning("database unavailable: %s", str(exc).splitlines()[0][:200])
+                error = ServiceUnavailable(DATABASE_UNAVAILABLE)
+            else:
+                log.exception("unhandled error")
+                error = InternalError()
             if started:
                 raise
-            error = InternalError()
             await send_with_id(
                 {
                     "type": "http.response.start",

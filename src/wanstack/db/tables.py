@@ -74,6 +74,8 @@ task = Table(
     Column("partial", Text, nullable=True),  # JSON: a running attempt's output so far
     Column("progress", Integer, nullable=True),  # 0–100 while RUNNING
     Index("ix_task_status_submitted_at", "status", "submitted_at"),
+    # claims of workers that serve some models only, and queue positions (revision 0008)
+    Index("ix_task_status_model_submitted_at", "status", "model", "submitted_at"),
     Index("ix_task_account_id_submitted_at", "account_id", "submitted_at"),
     Index("ix_task_expires_at", "expires_at"),
 )
@@ -166,4 +168,23 @@ webhook_attempt = Table(
     Column("duration_ms", Integer, nullable=False),
     Column("status", Integer, nullable=True),
     Column("error", Text, nullable=True),
+)
+
+#: The worker registry (revision 0008): one row per live worker process, renewed by its
+#: heartbeat, removed when it stops cleanly; rows whose heartbeat stopped are dead, then purged.
+worker = Table(
+    "worker",
+    metadata,
+    Column("id", String(100), primary_key=True),  # the lease owner of the tasks it runs
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("models", Text, nullable=True),  # JSON list of model ids; NULL: every model
+    Column("engines", Text, nullable=False),  # JSON: engine family per served model
+    Column("caps", Text, nullable=False),  # JSON: most running tasks per model
+    Column("concurrency", Integer, nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("started_at", BigInteger, nullable=False),
+    Column("heartbeat_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),  # live until; set by each heartbeat
+    Index("ix_worker_expires_at", "expires_at"),
 )

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from wanstack.engines.base import Engine
@@ -168,12 +169,15 @@ class EngineProvider:
                     f"WANSTACK_ENGINE_OPTIONS[{key!r}] must be a JSON object of options"
                 )
 
-    def load_all(self) -> dict[str, float]:
-        """Build and load the engine of every model (what a worker serves), before it claims
-        work: a GPU engine's weights, the classic inpainting's compiled kernels. Returns the
-        seconds each took."""
+    def load_all(self, only: Iterable[str] | None = None) -> dict[str, float]:
+        """Build and load the engine of every model a worker serves (``only`` those models;
+        None: every model), before it claims work: a GPU engine's weights, the classic
+        inpainting's compiled kernels. Returns the seconds each took."""
         took = {}
+        wanted = None if only is None else set(only)
         for model in models():
+            if wanted is not None and model not in wanted:
+                continue
             started = time.perf_counter()
             self.get(model)
             took[model] = time.perf_counter() - started

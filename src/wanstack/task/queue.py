@@ -4,7 +4,7 @@ Workers claim the oldest runnable task first (``submitted_at``, then ``id``); a 
 is 1 + the PENDING tasks of the same model ahead of it in that order, so 1 means "next to run for
 its model". It is a count at the moment of the query: tasks of other models, retries of tasks
 whose worker died and per-account limits can still run first. The count reads the
-``(status, submitted_at)`` index.
+``(status, model, submitted_at)`` index.
 """
 
 from __future__ import annotations

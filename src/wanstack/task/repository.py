@@ -5,6 +5,7 @@ count says whether it happened; a worker that lost its lease gets 0 rows and mus
 work (:func:`_held_by` is that guard, written once). ``now`` is always a parameter (see
 :mod:`wanstack.clock`), never the database's clock. What differs between PostgreSQL and SQLite
 (NOTIFY, the claim lock) is asked of :mod:`wanstack.db.dialect`, where the two sit side by side.
+The claim's one statement is built in :mod:`wanstack.task.claims`.
 """
 
 from __future__ import annotations
@@ -15,16 +16,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from sqlalchemy import (
-    BigInteger,
     Select,
     and_,
     bindparam,
-    case,
     delete,
     func,
     insert,
-    literal,
-    or_,
     select,
     update,
 )
@@ -35,6 +32,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from wanstack.db.dialect import CANCEL_CHANNEL, TASK_CHANNEL, dialect_of
 from wanstack.db.tables import task as t
 from wanstack.domain import FINAL_STATUSES, Outcome, Task, TaskStatus, TaskSummary
+from wanstack.task.claims import claim_statement, not_before
 from wanstack.webhooks.repository import enqueue_final
 
 _ACTIVE = (TaskStatus.PENDING.value, TaskStatus.RUNNING.value)
@@ -47,16 +45,6 @@ def _held_by(owner: str, attempt: int) -> Any:
         t.c.lease_owner == owner,
         t.c.attempts == attempt,
     )
-
-
-def _not_before(earlier: Any, now: int) -> Any:
-    """``now``, or ``earlier`` when the wall clock has stepped back since it was stored.
-
-    A task's times must read submit <= scheduled <= end even when NTP moves the clock (or two
-    hosts' clocks disagree by a millisecond); written as CASE so SQLite and PostgreSQL share it.
-    """
-    at = literal(now, BigInteger)
-    return case((earlier > at, earlier), else_=at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,53 +270,21 @@ class TaskRepository:
         max_attempts: int,
         account_limit: int = 0,
         skip_owner: bool = False,
+        models: Sequence[str] | None = None,
     ) -> Task | None:
-        """Atomically take the oldest runnable task and lease it to ``owner``.
-
-        Runnable: PENDING, or RUNNING with an expired lease and attempts left (its worker
-        died). With ``account_limit`` > 0, accounts already running that many tasks under live
-        leases are skipped, inside the same statement. With ``skip_owner``, tasks still leased
-        to ``owner`` itself are never taken back by it: a worker whose lease ran out during a
-        database outage is still running (or storing) that task.
-        """
-        expired = and_(
-            t.c.status == TaskStatus.RUNNING.value,
-            t.c.lease_expires_at < now,
-            t.c.attempts < max_attempts,
-        )
-        if skip_owner:
-            expired = and_(expired, t.c.lease_owner != owner)
-        runnable = or_(t.c.status == TaskStatus.PENDING.value, expired)
-        candidate = select(t.c.id).where(runnable)
-        if account_limit > 0:
-            r = t.alias("r")
-            running = (
-                select(func.count())
-                .select_from(r)
-                .where(
-                    r.c.account_id == t.c.account_id,
-                    r.c.status == TaskStatus.RUNNING.value,
-                    r.c.lease_expires_at >= now,
-                )
-                .scalar_subquery()
-            )
-            candidate = candidate.where(running < account_limit)
-        candidate = (
-            candidate.order_by(t.c.submitted_at, t.c.id).limit(1).with_for_update(skip_locked=True)
-        )
-        stmt = (
-            update(t)
-            .where(t.c.id == candidate.scalar_subquery())
-            .values(
-                status=TaskStatus.RUNNING.value,
-                attempts=t.c.attempts + 1,
-                lease_owner=owner,
-                lease_expires_at=now + lease_ms,
-                scheduled_at=func.coalesce(t.c.scheduled_at, _not_before(t.c.submitted_at, now)),
-                partial=None,  # a previous attempt's partial output named its discarded files
-                progress=0,
-            )
-            .returning(*t.c)
+        """Atomically take the oldest runnable task and lease it to ``owner``; None when there
+        is none. The statement and its filters (``models``, ``account_limit``,
+        ``skip_owner``) are :func:`wanstack.task.claims.claim_statement`'s."""
+        if models is not None and not models:
+            return None  # no model to take: nothing can match
+        stmt = claim_statement(
+            owner=owner,
+            now=now,
+            lease_ms=lease_ms,
+            max_attempts=max_attempts,
+            account_limit=account_limit,
+            skip_owner=skip_owner,
+            models=models,
         )
         async with self._engine.begin() as conn:
             if account_limit > 0:
@@ -372,7 +328,7 @@ class TaskRepository:
                 code=outcome.code,
                 message=outcome.message,
                 engine=_dumps(outcome.engine),
-                finished_at=_not_before(func.coalesce(t.c.scheduled_at, t.c.submitted_at), now),
+                finished_at=not_before(func.coalesce(t.c.scheduled_at, t.c.submitted_at), now),
                 expires_at=expires_at,
                 lease_owner=None,
                 lease_expires_at=None,
@@ -405,7 +361,7 @@ class TaskRepository:
             .where(t.c.id == task_id, scope.clause(), t.c.status.in_(_ACTIVE))
             .values(
                 status=TaskStatus.CANCELED.value,
-                finished_at=_not_before(func.coalesce(t.c.scheduled_at, t.c.submitted_at), now),
+                finished_at=not_before(func.coalesce(t.c.scheduled_at, t.c.submitted_at), now),
                 expires_at=expires_at,
                 lease_owner=None,
                 lease_expires_at=None,
@@ -452,7 +408,7 @@ class TaskRepository:
                 status=TaskStatus.FAILED.value,
                 code=code,
                 message=message,
-                finished_at=_not_before(func.coalesce(t.c.scheduled_at, t.c.submitted_at), now),
+                finished_at=not_before(func.coalesce(t.c.scheduled_at, t.c.submitted_at), now),
                 expires_at=expires_at,
                 lease_owner=None,
                 lease_expires_at=None,

@@ -26,6 +26,7 @@ from wanstack.errors import (
     InternalError,
     InvalidParameter,
     ServiceUnavailable,
+    StorageUnavailable,
     UnsupportedOperation,
 )
 from wanstack.ident import new_uuid
@@ -191,6 +192,10 @@ class TaskService:
                 existing = await self._repo.get(task_id, scope_of(caller))
                 if existing is not None:  # a concurrent retry with the same key made it
                     return existing
+            if isinstance(exc, StorageUnavailable):
+                # Storage is down: a delete would only wait on it again before the 503. At most
+                # the inputs stored before it failed remain, under no task (see deploy.md).
+                raise
             await self._storage.delete_prefix(input_prefix(task_id))
             if _out_of_space(exc):
                 log.error("submit refused: out of disk space (%s)", exc)

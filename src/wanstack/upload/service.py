@@ -18,9 +18,10 @@ import base64
 import hashlib
 import json
 import uuid
+from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, BinaryIO
+from typing import Any
 
 from wanstack.clock import Clock
 from wanstack.errors import AccessDenied, FileDownloadFailed, InvalidParameter, QuotaExceeded
@@ -183,10 +184,19 @@ class UploadService:
             key=key, account_id=account_id, max_bytes=max_bytes, content_type=form.content_type
         )
 
-    async def store(self, grant: UploadGrant, file: BinaryIO, size: int) -> str:
-        """Store the file of a granted upload (``size`` bytes, already within the grant)."""
+    async def store(self, grant: UploadGrant, chunks: AsyncIterable[bytes]) -> str:
+        """Stream the file of a granted upload into storage (``chunks`` checks its size against
+        the grant as it comes, and raises to refuse it); on any failure the grant is undone."""
         try:
-            await self._storage.put_file(storage_key(grant.key), file, grant.content_type)
+            size = await self._storage.put_stream(
+                storage_key(grant.key), chunks, grant.content_type
+            )
+        except BaseException:
+            # Storage kept nothing of a failed stream: only the reservation is undone (no
+            # delete, which would only wait on a store that may just have failed).
+            await self._repo.delete([grant.key])
+            raise
+        try:
             await self._repo.set_size(grant.key, size)
         except BaseException:
             await self.abandon(grant)  # do not leave a reserved key without its file

@@ -3,16 +3,19 @@ shape the output (the worker knows no model: :meth:`wanstack.catalog.base.ModelS
 
 Errors map to the same DashScope codes the API uses: a :class:`TaskError` (bad media, refused
 URL) fails the task with its code and message; anything unexpected fails it as
-``InternalError.Algo`` with the traceback in the log, never in the output.
+``InternalError.Algo`` with the traceback in the log, never in the output. Unreachable storage is
+neither: the task waits for it (:meth:`Executor.waiting_for_storage`), keeping its lease through
+the heartbeat, until storage answers or the task is cancelled, re-claimed or handed back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -23,15 +26,21 @@ from wanstack.catalog.registry import spec_of
 from wanstack.domain import Outcome, Task
 from wanstack.engines.base import CancelToken, ImageItem, VideoItem
 from wanstack.engines.registry import EngineProvider
-from wanstack.errors import FileDownloadFailed, TaskCanceled, TaskError
+from wanstack.errors import FileDownloadFailed, StorageUnavailable, TaskCanceled, TaskError
 from wanstack.fetch import Fetcher, FetchError, FetchLimits
 from wanstack.storage.base import Storage
 from wanstack.task.inputs import is_stored, stored_key
 from wanstack.upload.service import UploadService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RESULT_PREFIX = "results/"
+#: While storage is unreachable, a running task tries again after these pauses (doubling), and
+#: looks at its cancel token every STORAGE_CHECK_S meanwhile.
+STORAGE_RETRY_FIRST_S = 0.5
+STORAGE_RETRY_MAX_S = 5.0
+STORAGE_CHECK_S = 0.2
 
 #: Receives a running task's output so far: ``{"output": …, "usage": …}``.
 PartialSink = Callable[[dict[str, Any]], Awaitable[object]]
@@ -59,9 +68,14 @@ class Executor:
         self._fetcher = fetcher
         self._uploads = uploads
 
-    async def load_engines(self) -> dict[str, float]:
-        """Load every model's engine (in a thread); seconds per model."""
-        return await asyncio.to_thread(self._engines.load_all)
+    async def load_engines(self, models: Sequence[str] | None = None) -> dict[str, float]:
+        """Load the engine of each of ``models`` (None: every model), in a thread; seconds
+        per model. A worker loads only what it serves: no video weights on a CPU worker."""
+        return await asyncio.to_thread(self._engines.load_all, models)
+
+    def engine_families(self, models: Sequence[str]) -> dict[str, str]:
+        """The engine family configured for each of ``models``."""
+        return {model: self._engines.implementation(model) for model in models}
 
     async def load_media(self, field: str, reference: str, max_bytes: int) -> bytes:
         """Bytes of an input: ``oss://`` from our uploads, ``stored:`` data URIs kept at submit
@@ -80,23 +94,49 @@ class Executor:
             name = field.rsplit(".", 1)[-1]
             raise FileDownloadFailed(f"download for {name} error: {exc.reason}") from exc
 
-    async def _store(self, task: Task, image: np.ndarray[Any, Any]) -> str:
+    async def waiting_for_storage(
+        self, cancel: CancelToken, what: str, call: Callable[[], Awaitable[T]]
+    ) -> T:
+        """``call()``, tried again for as long as storage is unavailable: an outage delays the
+        task instead of failing it. Raises :class:`TaskCanceled` as soon as the task is
+        cancelled or loses its lease (the runner then hands it back or drops it)."""
+        delay = STORAGE_RETRY_FIRST_S
+        while True:
+            try:
+                return await call()
+            except StorageUnavailable:
+                log.warning("storage unavailable while %s; trying again in %.1f s", what, delay)
+            until = time.monotonic() + delay
+            while (left := until - time.monotonic()) > 0:
+                cancel.check()
+                await asyncio.sleep(min(left, STORAGE_CHECK_S))
+            cancel.check()
+            delay = min(delay * 2, STORAGE_RETRY_MAX_S)
+
+    async def _put(self, cancel: CancelToken, key: str, data: bytes, content_type: str) -> None:
+        await self.waiting_for_storage(
+            cancel, f"storing {key}", lambda: self._storage.put(key, data, content_type)
+        )
+
+    async def _store(self, task: Task, image: np.ndarray[Any, Any], cancel: CancelToken) -> str:
         key = f"{result_prefix(task.id, task.attempts)}{uuid.uuid4().hex}.png"
         data = await asyncio.to_thread(_encode_png, image)
-        await self._storage.put(key, data, "image/png")
+        await self._put(cancel, key, data, "image/png")
         return key
 
-    async def _store_item(self, task: Task, item: ImageItem | VideoItem) -> StoredItem:
+    async def _store_item(
+        self, task: Task, item: ImageItem | VideoItem, cancel: CancelToken
+    ) -> StoredItem:
         """Write an engine output's file(s) to storage; the spec shapes the output from keys."""
         if isinstance(item, VideoItem):
             key = f"{result_prefix(task.id, task.attempts)}{uuid.uuid4().hex}.mp4"
-            await self._storage.put(key, item.mp4, "video/mp4")
+            await self._put(cancel, key, item.mp4, "video/mp4")
             return StoredItem(key=key, video=item)
         if item.image is None:
             return StoredItem(error=item.error or TaskError())
-        plain = None if item.plain is None else await self._store(task, item.plain)
+        plain = None if item.plain is None else await self._store(task, item.plain, cancel)
         return StoredItem(
-            key=await self._store(task, item.image),
+            key=await self._store(task, item.image, cancel),
             plain_key=plain,
             layers=item.layers,
             text=item.text,
@@ -112,7 +152,14 @@ class Executor:
         engine_info: dict[str, Any] | None = None
         try:
             # 1. Media: fetch, decode, check (failures here are the client's: task FAILED).
-            request = await spec.prepare(task, self.load_media)
+            async def load(field: str, reference: str, max_bytes: int) -> bytes:
+                return await self.waiting_for_storage(
+                    cancel,
+                    f"reading {field}",
+                    lambda: self.load_media(field, reference, max_bytes),
+                )
+
+            request = await spec.prepare(task, load)
             cancel.check()
             # 2. The engine, loaded once per process and kept resident.
             engine = await asyncio.to_thread(self._engines.get, task.model)
@@ -129,7 +176,7 @@ class Executor:
 
             async def keep() -> None:
                 while (entry := await reported.get()) is not None:
-                    stored[entry[0]] = await self._store_item(task, entry[1])
+                    stored[entry[0]] = await self._store_item(task, entry[1], cancel)
                     if report is not None:
                         partial = spec.outcome(request, [stored[i] for i in sorted(stored)])
                         await report({"output": partial.output, "usage": partial.usage})
@@ -148,7 +195,9 @@ class Executor:
             for index, item in enumerate(produced):
                 cancel.check()
                 done = stored.get(index)
-                items.append(done if done is not None else await self._store_item(task, item))
+                items.append(
+                    done if done is not None else await self._store_item(task, item, cancel)
+                )
         except TaskCanceled:
             raise
         except TaskError as exc:

@@ -15,6 +15,7 @@ from wanstack.task.wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 _STOP_CHECK_SECONDS = 0.25  # how soon a stop request is noticed
+_CONNECT_TIMEOUT_S = 5  # an unreachable server must not stall the reconnect loop forever
 
 
 async def listen(
@@ -28,7 +29,7 @@ async def listen(
     while not stop.is_set():
         try:
             async with await psycopg.AsyncConnection.connect(
-                conninfo(url), autocommit=True
+                conninfo(url), autocommit=True, connect_timeout=_CONNECT_TIMEOUT_S
             ) as conn:
                 await conn.execute(f"LISTEN {TASK_CHANNEL}")
                 await conn.execute(f"LISTEN {CANCEL_CHANNEL}")

@@ -1,6 +1,6 @@
 """Housekeeping every process may run at once (each step is idempotent):
-fail tasks whose attempts are used up, purge expired tasks (results and stored inputs), uploads
-and rate windows, and on SQLite checkpoint and truncate the WAL."""
+fail tasks whose attempts are used up, purge expired tasks (results and stored inputs), uploads,
+rate windows and long-dead workers' registry rows, and on SQLite checkpoint and truncate the WAL."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from wanstack.task.ratelimit import RateLimiter
 from wanstack.task.repository import TaskRepository
 from wanstack.upload.service import UploadService
 from wanstack.worker.execute import result_prefix
+from wanstack.worker.registry import WorkerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,10 @@ class Maintenance:
         max_attempts: int,
         retention_ms: int,
         db: AsyncEngine | None = None,
+        workers: WorkerRegistry | None = None,
     ) -> None:
         self._db = db
+        self._workers = workers
         self._repo = repo
         self._uploads = uploads
         self._limiter = limiter
@@ -74,6 +77,8 @@ class Maintenance:
         await self._uploads.purge_expired()
         if self._limiter.enabled:
             await self._limiter.purge()
+        if self._workers is not None:
+            await self._workers.purge(now=self._clock.now_ms())
         if purged:
             log.info("purged %d expired task(s)", purged)
         return purged

@@ -2,8 +2,9 @@
 
 ``/readyz`` is ready when the database answers and storage has more free space than
 ``WANSTACK_MIN_FREE_DISK_MB`` (a full disk refuses every submit, so a balancer should stop
-sending them). ``/metrics`` carries per-model task counts; ``WANSTACK_METRICS_TOKEN`` puts it
-behind ``Authorization: Bearer <token>``.
+sending them). ``/metrics`` carries per-model task counts, the live and dead workers of the
+registry and ``wanstack_tasks_unserved{model}``: PENDING tasks no live worker serves;
+``WANSTACK_METRICS_TOKEN`` puts it behind ``Authorization: Bearer <token>``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.routing import Route
 from wanstack.api import protocol
 from wanstack.api.deps import caller, container
 from wanstack.errors import InvalidApiKey
-from wanstack.metrics import QUEUE_DEPTH, TASKS
+from wanstack.metrics import QUEUE_DEPTH, TASKS, TASKS_UNSERVED, WORKERS
 
 
 async def models(request: Request) -> Response:
@@ -53,6 +54,14 @@ async def metrics(request: Request) -> Response:
         if status == "PENDING":
             pending += n
     QUEUE_DEPTH.set(pending)
+    c = container(request)
+    workers = await c.workers.workers(now=c.clock.now_ms())
+    live = sum(w.live for w in workers)
+    WORKERS.labels("live").set(live)
+    WORKERS.labels("dead").set(len(workers) - live)
+    TASKS_UNSERVED.clear()
+    for model, n in (await c.workers.unserved(now=c.clock.now_ms(), workers=workers)).items():
+        TASKS_UNSERVED.labels(model).set(n)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
