@@ -183,7 +183,9 @@ def clip_mp4(frames: int, size: tuple[int, int], seed: int = 0) -> bytes:
         picture[(xx - x) ** 2 + (yy - height // 2) ** 2 < 400] = (230, 40, 40)
         return picture
 
-    return encode_mp4((frame(i) for i in range(frames)), size=size, fps=15, frame_count=frames, audio=None)
+    return encode_mp4(
+        (frame(i) for i in range(frames)), size=size, fps=15, frame_count=frames, audio=None
+    )
 
 
 def test_vace_image_reference(server: Server, media_server: MediaServer) -> None:

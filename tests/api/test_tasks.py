@@ -241,7 +241,10 @@ async def test_a_pending_task_says_its_place_in_its_models_queue(api: Api, key: 
         key,
         {
             "model": "wanx2.1-imageedit",
-            "input": {"function": "super_resolution", "base_image_url": "https://example.com/a.png"},
+            "input": {
+                "function": "super_resolution",
+                "base_image_url": "https://example.com/a.png",
+            },
         },
     )
     for task_id, place in ((first, 1), (second, 2), (third, 3), (other, 1)):

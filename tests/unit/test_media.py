@@ -133,5 +133,5 @@ def test_decode_video_keeps_the_length_asked_and_scales_frames_down() -> None:
     assert len(video.frames) == 15 and video.fps == 10 and video.seconds == 1.5
     assert video.frames[0].shape == (360, 800, 3)
     assert abs(int(video.frames[14].mean()) - 140) < 6
-    with pytest.raises(UnsupportedFileFormat, match="input.video_url"):
+    with pytest.raises(UnsupportedFileFormat, match=r"input\.video_url"):
         decode_video(b"not a video", field="input.video_url", max_seconds=1)

@@ -49,9 +49,7 @@ class DiffusersImageEdit(DiffusersInpaint):
 
     model = "wanx2.1-imageedit"
 
-    def run(
-        self, request: InpaintRequest | RetouchRequest, cancel: CancelToken
-    ) -> list[ImageItem]:
+    def run(self, request: InpaintRequest | RetouchRequest, cancel: CancelToken) -> list[ImageItem]:
         if isinstance(request, InpaintRequest):
             return super().run(request, cancel)
         cancel.check()
