@@ -1,4 +1,4 @@
-"""The cluster, for real: one PostgreSQL, one S3 bucket (SeaweedFS), two ``wanstack serve
+"""The cluster, for real: one database, one S3 bucket (SeaweedFS), two ``wanstack serve
 --workers 0`` API processes and one ``wanstack worker --models …`` per model group, each process
 with its own data folder, started from the table in :mod:`tests.support.cluster` (the one the
 deployment files are checked against).
@@ -7,12 +7,15 @@ Tasks of every model of both groups go in through both APIs, alternating. Mid-ru
 and an API process are SIGKILLed and restarted, then the video worker. Every task must end
 SUCCEEDED, every result URL of either API's answer must fetch the same bytes, each task's results
 must come from one attempt only, no data folder may hold anything but the harness's logs, and
-nothing accepted may be lost or duplicated. PostgreSQL tier only: on SQLite there is one machine.
+nothing accepted may be lost or duplicated. Run on PostgreSQL (the many-machines database) and on
+SQLite (every process on one machine, opening one database file outside the data folders).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator
@@ -36,8 +39,6 @@ from tests.support.media import MediaServer, mask_png, photo_png
 from tests.support.postgres import PostgresServer
 from tests.support.processes import Deployment, Process, Server, wanstack_command
 from tests.support.s3 import S3Server
-
-pytestmark = pytest.mark.postgres
 
 TASKS_PER_MODEL = 2
 FINAL = {"SUCCEEDED", "FAILED", "CANCELED", "UNKNOWN"}
@@ -127,13 +128,18 @@ class Cluster:
         return "\n".join(f"== {n}\n{d.logs()}" for n, d in self.deployments.items())
 
 
-@pytest.fixture
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def cluster(
-    tmp_path: Path, postgres_server: PostgresServer, s3_server: S3Server
+    request: pytest.FixtureRequest, tmp_path: Path, s3_server: S3Server
 ) -> Iterator[Cluster]:
+    if request.param == "postgres":
+        postgres_server: PostgresServer = request.getfixturevalue("postgres_server")
+        database = postgres_server.create_database()  # empty: migrate makes it
+    else:  # one machine: every process opens the same SQLite file (outside the data folders)
+        database = f"sqlite:///{tmp_path / 'cluster.db'}"
     env = {
         **s3_server.env(),
-        "WANSTACK_DATABASE_URL": postgres_server.create_database(),  # empty: migrate makes it
+        "WANSTACK_DATABASE_URL": database,
         "WANSTACK_STORAGE_URL": s3_server.storage_url(),
         "WANSTACK_S3_ENDPOINT_URL": s3_server.endpoint,
         "WANSTACK_SECRET_KEY": "cluster-secret",
@@ -148,6 +154,16 @@ def cluster(
     finally:
         for dep in c.deployments.values():
             dep.kill_all()
+
+
+def task_rows(url: str) -> list[tuple[str, str, int]]:
+    """(id, status, attempts) of every task row, read directly from the database."""
+    query = "SELECT id, status, attempts FROM task"
+    if url.startswith("sqlite"):
+        with contextlib.closing(sqlite3.connect(url.split("///", 1)[1])) as conn:
+            return list(conn.execute(query).fetchall())
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as pg:
+        return [tuple(r) for r in pg.execute(query).fetchall()]  # type: ignore[misc]
 
 
 def result_urls(value: object, prefix: str) -> list[str]:
@@ -276,9 +292,7 @@ def test_cluster_survives_killed_workers_and_apis(
 
     # 5. Nothing lost, nothing duplicated: one row per accepted submit, each task's results
     #    from exactly one attempt (a discarded attempt's objects are deleted at once).
-    url = cluster.env["WANSTACK_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")
-    with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT id, status, attempts FROM task").fetchall()
+    rows = task_rows(cluster.env["WANSTACK_DATABASE_URL"])
     assert sorted(r[0] for r in rows) == sorted(submitted)
     assert {r[1] for r in rows} == {"SUCCEEDED"}
     reruns = sum(1 for r in rows if r[2] > 1)
