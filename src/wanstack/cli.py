@@ -1,5 +1,5 @@
-"""The ``wanstack`` command: serve, worker, workers, keys, webhooks, migrate, edges, models, run,
-batch.
+"""The ``wanstack`` command: serve, worker, workers, keys, webhooks, migrate, edges, cutout,
+models, run, batch.
 
 Stable interfaces (DESIGN §7): ``serve --host --port``, ``worker [--models A,B]``, ``workers``,
 and ``keys create [--account NAME] [--workspace ID]`` printing the key alone on stdout.
@@ -84,6 +84,25 @@ def _parser() -> argparse.ArgumentParser:
     edges.add_argument("-o", "--output", required=True, help="where to write the edge PNG")
     edges.add_argument(
         "--detail", type=float, default=0.5, help="0..1: more inner detail lines (default 0.5)"
+    )
+    cutout = sub.add_parser(
+        "cutout",
+        help="cut a product out of its photo: RGB in, RGBA PNG out (no server, no database)",
+        description="Write the RGBA cutout of the product in a photo (a product on a plain or "
+        "gradient backdrop, as sellers take them): backdrop and shadows transparent, soft "
+        "edges and clear parts partly transparent, CPU only. The result is what "
+        "wanx-background-generation-v2 takes as base_image_url. Prints nothing on success; "
+        "errors go to stderr (exit 2: bad input, 1: no product found or cannot write).",
+    )
+    cutout.add_argument("photo", help="the product photo (JPEG, PNG, WebP, BMP, …)")
+    cutout.add_argument("-o", "--output", required=True, help="where to write the RGBA PNG")
+    cutout.add_argument(
+        "--size",
+        type=int,
+        default=None,
+        metavar="PX",
+        help="shrink the photo first so that its long side is at most PX (e.g. 2048, the "
+        "largest base image background generation takes); default: keep its size",
     )
     _models_parser(sub)
     _client_parsers(sub)
@@ -184,6 +203,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "edges":  # a pure image tool: no settings, container or database
         sys.exit(_edges(args.subject, args.output, args.detail))
+    if args.command == "cutout":  # likewise
+        sys.exit(_cutout(args.photo, args.output, args.size))
     if args.command in ("run", "batch"):  # clients of an endpoint: no settings, no database
         from wanstack.client import batch, run
 
@@ -377,6 +398,56 @@ def _edges(subject: str, output: str, detail: float) -> int:
         Image.fromarray(soft_edges(rgba, detail=detail)).save(output, format="PNG")
     except OSError as exc:
         print(f"wanstack edges: cannot write {output}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cutout(photo: str, output: str, size: int | None) -> int:
+    import numpy as np
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    from wanstack.engines.cutout import MIN_SIDE, cut_out
+
+    if size is not None and size < MIN_SIDE:
+        print(f"wanstack cutout: --size must be at least {MIN_SIDE}, got {size}", file=sys.stderr)
+        return 2
+    try:
+        with Image.open(photo) as img:
+            # a phone photo's pixels are stored sideways; EXIF says which way is up
+            upright = ImageOps.exif_transpose(img)
+            if "A" in upright.getbands() or "transparency" in upright.info:
+                alpha = np.asarray(upright.convert("RGBA"))[..., 3]
+                if (alpha < 255).any():
+                    print(
+                        f"wanstack cutout: {photo} already has transparent pixels: it is a "
+                        "cutout already (give the original photo)",
+                        file=sys.stderr,
+                    )
+                    return 2
+            if size is not None and max(upright.size) > size:
+                upright.thumbnail((size, size), Image.Resampling.LANCZOS)
+            rgb = np.asarray(upright.convert("RGB"))
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
+        print(f"wanstack cutout: cannot read {photo}: {exc}", file=sys.stderr)
+        return 2
+    if min(rgb.shape[:2]) < MIN_SIDE:
+        print(
+            f"wanstack cutout: {photo} is {rgb.shape[1]}×{rgb.shape[0]}; each side must be at "
+            f"least {MIN_SIDE} pixels",
+            file=sys.stderr,
+        )
+        return 2
+    rgba = cut_out(rgb)
+    if not rgba[..., 3].any():
+        print(
+            f"wanstack cutout: found no product in {photo}: nothing stands out from its backdrop",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        Image.fromarray(rgba, "RGBA").save(output, format="PNG")
+    except OSError as exc:
+        print(f"wanstack cutout: cannot write {output}: {exc}", file=sys.stderr)
         return 1
     return 0
 

@@ -5,7 +5,12 @@ runs), ``ref_image_url`` and/or ``ref_prompt`` (at least one), ``neg_ref_prompt`
 ``reference_edge`` (``foreground_edge[]``, ``background_edge[]``, ≤ 10 in total, optional prompt
 lists of equal length), deprecated ``title`` (1–8 characters) and ``sub_title`` (1–10, only with
 a title). ``parameters``: ``n`` 1–4, ``model_version`` v2 | v3, ``noise_level`` 0–999,
-``ref_prompt_weight`` 0–1, deprecated ``scene_type``, and the extension ``seed``.
+``ref_prompt_weight`` 0–1, deprecated ``scene_type``, and the extensions ``seed`` and ``cutout``.
+
+``parameters.cutout: "auto"`` (extension) takes a product *photo* as ``base_image_url``: an RGB
+image in any format the server decodes (JPEG, PNG, WebP, BMP; long side ≤ 2048 still) is cut out
+by :func:`wanstack.engines.cutout.cut_out` before the scene is made; an image that already has an
+alpha channel is used as it is. Without it an RGB base image fails exactly as DashScope's does.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ from wanstack.catalog.fields import Fields
 from wanstack.catalog.outputs import image_outcome, pending_metrics
 from wanstack.domain import Outcome, Task
 from wanstack.engines.base import RGBAImage
+from wanstack.engines.cutout import MIN_SIDE as MIN_CUTOUT_SIDE
+from wanstack.engines.cutout import cut_out
 from wanstack.engines.requests import BackgroundRequest, EdgeElement
 from wanstack.errors import InvalidParameter, MediaInvalid, UnsupportedFileFormat
 from wanstack.ident import new_seed
@@ -31,6 +38,7 @@ from wanstack.media import decode_image
 MODEL = "wanx-background-generation-v2"
 VERSIONS = ("v2", "v3")
 SCENE_TYPES = ("GENERAL", "ROOM", "COSMETIC")
+CUTOUT_MODES = ("auto",)  #: extension: cut an RGB product photo out first
 MAX_EDGES = 10
 MAX_LONG_SIDE = 2048
 MAX_BYTES = 20 * 1024 * 1024
@@ -93,6 +101,7 @@ class BackgroundGeneration:
             media.append(("input.ref_image_url", ref_image))
         media.extend(media_edges)
         seed = par.integer("seed", lo=0, hi=2147483647)
+        cutout = par.string("cutout", choices=CUTOUT_MODES)
         normalised_input: dict[str, Any] = {"base_image_url": base, "ref_prompt": ref_prompt}
         if ref_image is not None:
             normalised_input["ref_image_url"] = ref_image
@@ -104,19 +113,18 @@ class BackgroundGeneration:
             normalised_input["title"] = title
         if sub_title is not None:
             normalised_input["sub_title"] = sub_title
-        return Submission(
-            input=normalised_input,
-            parameters={
-                "n": par.integer("n", lo=1, hi=4, default=1),
-                "model_version": par.string("model_version", default="v2", choices=VERSIONS),
-                "noise_level": par.integer("noise_level", lo=0, hi=999, default=300),
-                "ref_prompt_weight": par.number("ref_prompt_weight", lo=0, hi=1, default=0.5),
-                "scene_type": par.string("scene_type", choices=SCENE_TYPES),
-                # Fixed at submit so that a retried attempt reproduces the same images.
-                "seed": seed if seed is not None else new_seed(),
-            },
-            media=media,
-        )
+        normalised_parameters: dict[str, Any] = {
+            "n": par.integer("n", lo=1, hi=4, default=1),
+            "model_version": par.string("model_version", default="v2", choices=VERSIONS),
+            "noise_level": par.integer("noise_level", lo=0, hi=999, default=300),
+            "ref_prompt_weight": par.number("ref_prompt_weight", lo=0, hi=1, default=0.5),
+            "scene_type": par.string("scene_type", choices=SCENE_TYPES),
+            # Fixed at submit so that a retried attempt reproduces the same images.
+            "seed": seed if seed is not None else new_seed(),
+        }
+        if cutout is not None:
+            normalised_parameters["cutout"] = cutout
+        return Submission(input=normalised_input, parameters=normalised_parameters, media=media)
 
     async def prepare(self, task: Task, load: MediaLoader) -> BackgroundRequest:
         inp = task.input
@@ -145,14 +153,18 @@ def _request(task: Task, data: dict[str, bytes]) -> BackgroundRequest:
     """The engine request from the fetched media (decoded and checked)."""
     inp, params = task.input, task.parameters
     edges_in: dict[str, list[Any]] = inp.get("reference_edge", {})
-    # 2. The subject: an RGBA PNG, long side ≤ 2048 (checked before it is decoded).
-    subject = _rgba(
-        data["input.base_image_url"],
-        "base_image_url",
-        "Base image",
-        png=True,
-        max_long_side=MAX_LONG_SIDE,
-    )
+    # 2. The subject: an RGBA PNG, long side ≤ 2048 (checked before it is decoded); with the
+    #    cutout extension, a product photo in any format, cut out here when it has no alpha.
+    if params.get("cutout") == "auto":
+        subject = _photo_subject(data["input.base_image_url"])
+    else:
+        subject = _rgba(
+            data["input.base_image_url"],
+            "base_image_url",
+            "Base image",
+            png=True,
+            max_long_side=MAX_LONG_SIDE,
+        )
     height, width = subject.shape[:2]
     # 3. The guide image (RGB or RGBA; transparent parts do not guide).
     ref_image = None
@@ -218,6 +230,35 @@ def _rgba(
             f"{what} require RGBA format, but is {mode}, modes concept see {_MODES_URL}"
         )
     return np.asarray(image.convert("RGBA"), dtype=np.uint8)
+
+
+def _photo_subject(data: bytes) -> RGBAImage:
+    """``parameters.cutout: "auto"``: the base image as RGBA, cut out of its backdrop when it
+    carries no transparency of its own."""
+
+    def check(format: str, width: int, height: int) -> None:
+        if max(width, height) > MAX_LONG_SIDE:
+            raise MediaInvalid(
+                f"Base image long side must be at most {MAX_LONG_SIDE} pixels, but is "
+                f"{width}*{height}"
+            )
+
+    image = decode_image(data, field="base_image_url", check=check).image
+    if image.mode in _ALPHA_MODES or (image.mode == "P" and "transparency" in image.info):
+        return np.asarray(image.convert("RGBA"), dtype=np.uint8)
+    rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    if min(rgb.shape[:2]) < MIN_CUTOUT_SIDE:
+        raise MediaInvalid(
+            f"base_image_url: a photo to cut out must be at least {MIN_CUTOUT_SIDE} pixels on "
+            f"each side, but is {rgb.shape[1]}*{rgb.shape[0]}"
+        )
+    subject = cut_out(rgb)
+    if not subject[..., 3].any():
+        raise MediaInvalid(
+            "base_image_url: parameters.cutout found no product in the photo: nothing stands "
+            "out from its backdrop"
+        )
+    return subject
 
 
 def _reference_edge(value: Any) -> tuple[dict[str, list[Any]], list[tuple[str, str]]]:
