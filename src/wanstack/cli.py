@@ -202,9 +202,13 @@ def _models_parser(sub: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
     if args.command == "edges":  # a pure image tool: no settings, container or database
-        sys.exit(_edges(args.subject, args.output, args.detail))
+        from wanstack import image_commands
+
+        sys.exit(image_commands.edges(args.subject, args.output, args.detail))
     if args.command == "cutout":  # likewise
-        sys.exit(_cutout(args.photo, args.output, args.size))
+        from wanstack import image_commands
+
+        sys.exit(image_commands.cutout(args.photo, args.output, args.size))
     if args.command in ("run", "batch"):  # clients of an endpoint: no settings, no database
         from wanstack.client import batch, run
 
@@ -369,87 +373,6 @@ def _banner(base: str, key: str | None, settings: Settings, slots: int) -> None:
         "",
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
-
-
-def _edges(subject: str, output: str, detail: float) -> int:
-    import numpy as np
-    from PIL import Image, UnidentifiedImageError
-
-    from wanstack.engines.soft_edges import soft_edges
-
-    if not 0.0 <= detail <= 1.0:
-        print(f"wanstack edges: --detail must be within 0..1, got {detail}", file=sys.stderr)
-        return 2
-    try:
-        with Image.open(subject) as img:
-            has_alpha = "A" in img.getbands() or "transparency" in img.info
-            if not has_alpha:
-                print(
-                    f"wanstack edges: {subject} is {img.mode}; needs an RGBA image with a "
-                    "transparent background (cut the subject out first)",
-                    file=sys.stderr,
-                )
-                return 2
-            rgba = np.asarray(img.convert("RGBA"))
-    except (OSError, UnidentifiedImageError) as exc:
-        print(f"wanstack edges: cannot read {subject}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        Image.fromarray(soft_edges(rgba, detail=detail)).save(output, format="PNG")
-    except OSError as exc:
-        print(f"wanstack edges: cannot write {output}: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _cutout(photo: str, output: str, size: int | None) -> int:
-    import numpy as np
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    from wanstack.engines.cutout import MIN_SIDE, cut_out
-
-    if size is not None and size < MIN_SIDE:
-        print(f"wanstack cutout: --size must be at least {MIN_SIDE}, got {size}", file=sys.stderr)
-        return 2
-    try:
-        with Image.open(photo) as img:
-            # a phone photo's pixels are stored sideways; EXIF says which way is up
-            upright = ImageOps.exif_transpose(img)
-            if "A" in upright.getbands() or "transparency" in upright.info:
-                alpha = np.asarray(upright.convert("RGBA"))[..., 3]
-                if (alpha < 255).any():
-                    print(
-                        f"wanstack cutout: {photo} already has transparent pixels: it is a "
-                        "cutout already (give the original photo)",
-                        file=sys.stderr,
-                    )
-                    return 2
-            if size is not None and max(upright.size) > size:
-                upright.thumbnail((size, size), Image.Resampling.LANCZOS)
-            rgb = np.asarray(upright.convert("RGB"))
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError) as exc:
-        print(f"wanstack cutout: cannot read {photo}: {exc}", file=sys.stderr)
-        return 2
-    if min(rgb.shape[:2]) < MIN_SIDE:
-        print(
-            f"wanstack cutout: {photo} is {rgb.shape[1]}×{rgb.shape[0]}; each side must be at "
-            f"least {MIN_SIDE} pixels",
-            file=sys.stderr,
-        )
-        return 2
-    rgba = cut_out(rgb)
-    if not rgba[..., 3].any():
-        print(
-            f"wanstack cutout: found no product in {photo}: nothing stands out from its backdrop",
-            file=sys.stderr,
-        )
-        return 1
-    try:
-        Image.fromarray(rgba, "RGBA").save(output, format="PNG")
-    except OSError as exc:
-        print(f"wanstack cutout: cannot write {output}: {exc}", file=sys.stderr)
-        return 1
-    return 0
 
 
 async def _worker(settings: Settings, concurrency: int, models: list[str] | None) -> None:
