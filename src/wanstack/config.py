@@ -160,28 +160,22 @@ class Settings(BaseSettings):
     log_json: bool = False
     """Write logs as one JSON object per line instead of plain text."""
 
-    @field_validator("engines", "engine_options", mode="before")
+    @field_validator("engines", "engine_options", "model_concurrency", mode="before")
     @classmethod
     def _parse_json(cls, value: object) -> object:
         if isinstance(value, str):
             return json.loads(value) if value.strip() else {}
         return value
 
-    @field_validator("worker_models", mode="before")
+    @field_validator("worker_models", "webhook_retry_schedule", mode="before")
     @classmethod
-    def _parse_models(cls, value: object) -> object:
+    def _parse_list(cls, value: object) -> object:
+        """A JSON list, or comma-separated values (empty: unset)."""
         if isinstance(value, str):
             text = value.strip()
             if text.startswith("["):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()] or None
-        return value
-
-    @field_validator("model_concurrency", mode="before")
-    @classmethod
-    def _parse_caps(cls, value: object) -> object:
-        if isinstance(value, str):
-            return json.loads(value) if value.strip() else {}
         return value
 
     @field_validator("model_concurrency")
@@ -193,16 +187,6 @@ class Settings(BaseSettings):
                     f"{model}: {cap} is below 1 (leave a model out of WANSTACK_WORKER_MODELS "
                     "to stop a worker running it)"
                 )
-        return value
-
-    @field_validator("webhook_retry_schedule", mode="before")
-    @classmethod
-    def _parse_schedule(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                return json.loads(text)
-            return [part.strip() for part in text.split(",") if part.strip()] or None
         return value
 
     @field_validator("webhook_retry_schedule")

@@ -201,18 +201,7 @@ class FakeVace(_Fake):
     """Deterministic stand-in for wanx2.1-vace-plus: FakeVideo's sweep on a flat colour."""
 
     def run(self, request: VaceRequest, cancel: CancelToken) -> list[VideoItem]:
-        still = VideoRequest(
-            prompt=request.prompt,
-            negative_prompt="",
-            image=None,
-            size=request.size,
-            duration=request.duration,
-            fps=request.fps,
-            shot_type="single",
-            audio=None,
-            seed=request.seed,
-        )
-        return FakeVideo(delay=self.delay).run(still, cancel)
+        return FakeVideo(delay=self.delay).run(request.filmed(None), cancel)
 
 
 class FakeWanImage(_Fake):

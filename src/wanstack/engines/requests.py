@@ -168,3 +168,18 @@ class VaceRequest:
     clip_fps: float = 0.0  #: the input clips' (or ``video``'s) frame rate
     video: tuple[RGBImage, ...] = ()
     scales: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+
+    def filmed(self, image: RGBImage | None) -> VideoRequest:
+        """The single-shot, silent video request of this output format, filming ``image``
+        (engines that build a vace video from an image-to-video or a placeholder engine)."""
+        return VideoRequest(
+            prompt=self.prompt,
+            negative_prompt="",
+            image=image,
+            size=self.size,
+            duration=self.duration,
+            fps=self.fps,
+            shot_type="single",
+            audio=None,
+            seed=self.seed,
+        )

@@ -56,7 +56,7 @@ from wanstack.engines.classic.staging import footprint_of, harmonise_rim, stage_
 from wanstack.engines.framing import cover
 from wanstack.engines.motion import consistency, morph
 from wanstack.engines.mp4 import encode_mp4
-from wanstack.engines.requests import VACE_FUNCTIONS, VaceRequest, VideoRequest
+from wanstack.engines.requests import VACE_FUNCTIONS, VaceRequest
 from wanstack.errors import MediaInvalid
 
 Float = npt.NDArray[np.float32]
@@ -158,18 +158,7 @@ class ClassicVace:
         if request.function == "image_reference":
             still = reference_still(request, cancel)
             cancel.report(0.3)
-            filmed = VideoRequest(
-                prompt=request.prompt,
-                negative_prompt="",
-                image=still,
-                size=request.size,
-                duration=request.duration,
-                fps=request.fps,
-                shot_type="single",
-                audio=None,
-                seed=request.seed,
-            )
-            return self._camera.run(filmed, _Relay(cancel, 0.3, total))
+            return self._camera.run(request.filmed(still), _Relay(cancel, 0.3, total))
         # 3. The video functions render lazily while encoding, checked and reported per frame.
         if request.function == "video_extension":
             frames = extension_frames(request)
