@@ -8,22 +8,22 @@ The pipeline, per task:
 
 1. The base image is scaled to cover the requested size and cropped, keeping the edited region in
    frame (:func:`wanstack.engines.framing.cover_mask`).
-2. The fill is computed on a crop around the hole (the hole's box plus ``MARGIN`` of context:
-   nearby patches are the likeliest continuation) at a resolution sized to the hole (inpainting
-   cost grows with the number of hole pixels), upscaled, and composited into the full-resolution
-   image with a feathered seam. The mask is not grown: every known pixel next to the hole guides
-   the fill (a soft mask's antialiased rim is already part of the region, see
-   :func:`wanstack.catalog.x_painting.mask_region`). Pixels farther than the feather from the mask
-   are the fitted base, bit for bit.
+2. The fill is computed on a crop around the hole (the hole's box plus context: ``MARGIN`` for
+   large holes, whose patch fill needs material to copy; ``STROKE_MARGIN`` for strokes) and
+   composited into the full-resolution image with a feathered seam. The mask is not grown: every
+   known pixel next to the hole guides the fill (a soft mask's antialiased rim is already part of
+   the region, see :func:`wanstack.catalog.x_painting.mask_region`). Pixels farther than the
+   feather from the mask are the fitted base, bit for bit.
 3. Holes thicker than strokes (95 % of hole pixels within ``THIN_PX`` of the edge) are completed
    together with their feather ring by multi-scale PatchMatch
    (:mod:`wanstack.engines.classic.patchmatch`), seeded with ``seed + index``, so ``n`` results
    differ and a seed reproduces them; holes of more than ``PM_BUDGET`` pixels are completed at a
-   reduced resolution and upscaled. The patch fill's broad shading is then averaged with a
-   Navier–Stokes fill's (:func:`_steady_lows`). Thin strokes get a diffusion fill: index 0 =
-   Navier–Stokes, 1 = FSR_FAST detail over a Navier–Stokes base, 2 = TELEA, 3 = as 1 finer;
-   indices after the first get fine grain matched to the surrounding texture (seeded). Without
-   ``cv2.xphoto`` (plain opencv builds) the FSR step is skipped.
+   reduced resolution and upscaled. The colour and shading offset where the fill meets the photo
+   is then spread into the hole (:mod:`wanstack.engines.classic.membrane`), so copied texture
+   keeps its contrast and no seam shows. Thin strokes get a diffusion fill at a resolution sized
+   to the hole: index 0 = Navier–Stokes, 1 = FSR_FAST detail over a Navier–Stokes base,
+   2 = TELEA, 3 = as 1 finer; indices after the first get fine grain matched to the surrounding
+   texture (seeded). Without ``cv2.xphoto`` (plain opencv builds) the FSR step is skipped.
 4. The style, if any, is applied to the whole composited result, seeded with ``seed + index``.
 """
 
@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from wanstack.engines.base import CancelToken, ImageItem, RGBImage
-from wanstack.engines.classic import patchmatch
+from wanstack.engines.classic import membrane, patchmatch
 from wanstack.engines.classic.styles import apply_style
 from wanstack.engines.framing import cover_mask
 from wanstack.engines.requests import InpaintRequest
@@ -52,10 +52,10 @@ MIN_KNOWN = 0.25  #: FSR runs only with at least this fraction of known pixels i
 DETAIL_SIGMA = 4.0  #: blur (working-res px) splitting the FSR input into smooth base and detail
 FSR_PAD = 16  #: border added around the FSR input (working-res px)
 THIN_PX = 8.0  #: holes no thicker than this (inscribed radius, px) are strokes: diffusion fill
-MARGIN = 0.15  #: context around the hole's bounding box, as a fraction of its width + height
-MIN_MARGIN_PX = 24  #: least context around the hole
-LOW_SIGMA = 2.0  #: px; detail finer than this comes from the patches alone
-LOW_MIX = 0.5  #: share of the diffusion fill in the low frequencies of a patch fill
+MARGIN = 0.5  #: context around a large hole's bounding box, as a fraction of its width + height
+MIN_MARGIN_PX = 48  #: least context around a large hole
+STROKE_MARGIN = 0.15  #: the same for strokes, which their own edges pin
+STROKE_MIN_MARGIN_PX = 24
 PM_BUDGET = 200_000  #: most hole pixels PatchMatch completion works on; larger holes run smaller
 #: thin strokes, per output index: (method, hole pixels allowed at working resolution). FSR
 #: costs 60–170 µs per hole pixel and gets erratic (blocky smears, off colours) on large holes,
@@ -129,19 +129,6 @@ def _grain(shape: tuple[int, int], spread: FloatImage, rng: np.random.Generator)
     return grain
 
 
-def _steady_lows(patches: FloatImage, smooth: FloatImage) -> FloatImage:
-    """The patch fill with its low frequencies averaged with a diffusion fill's.
-
-    Far inside a large hole the patch fill's broad shading is a guess; averaging it with the
-    diffusion fill's (two guesses that err differently) brings the fill's colour nearer the truth
-    on average (+0.8 dB hole PSNR on the benchmark's blobs and boxes) while every detail finer than
-    ``LOW_SIGMA`` is still the copied texture."""
-    low = np.asarray(cv2.GaussianBlur(patches, (0, 0), LOW_SIGMA), dtype=np.float32)
-    smooth_low = np.asarray(cv2.GaussianBlur(smooth, (0, 0), LOW_SIGMA), dtype=np.float32)
-    steadied: FloatImage = patches + LOW_MIX * (smooth_low - low)
-    return steadied
-
-
 def _thin(hole: npt.NDArray[np.uint8]) -> bool:
     """Whether ``hole`` is strokes: 95 % of its pixels lie within ``THIN_PX`` of its border (a
     percentile, so the thicker spots where strokes cross do not make it a blob)."""
@@ -206,25 +193,23 @@ class ClassicInpaint:
         )
         alpha = np.clip(1.0 - dist / (FEATHER_PX + 1), 0.0, 1.0).astype(np.float32)
 
-        # 3. crop a region of interest around the hole with context for the fill
+        # 3. crop a region of interest around the hole with context for the fill: strokes are
+        # pinned by their own edges; a large hole's patch fill needs more to copy from
         ys, xs = np.nonzero(hole)
         y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
-        margin = max(MIN_MARGIN_PX, round((y1 - y0 + x1 - x0) * MARGIN))
+        thin = _thin(hole[y0:y1, x0:x1])
+        share, least = (STROKE_MARGIN, STROKE_MIN_MARGIN_PX) if thin else (MARGIN, MIN_MARGIN_PX)
+        margin = max(least, round((y1 - y0 + x1 - x0) * share))
         height, width = mask.shape
         y0, y1 = max(0, y0 - margin), min(height, y1 + margin)
         x0, x1 = max(0, x0 - margin), min(width, x1 + margin)
         roi_base, roi_hole, roi_alpha = base[y0:y1, x0:x1], hole[y0:y1, x0:x1], alpha[y0:y1, x0:x1]
         blend = roi_alpha > 0
-        thin = _thin(roi_hole)
         if thin:
             kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
             near = cv2.dilate(roi_hole, kernel, iterations=FEATHER_PX + 4) > 0
             ring = (roi_alpha == 0) & near
             spread = _texture_spread(roi_base, ring)
-
-        if not thin:
-            # the diffusion fill's low frequencies steady the patch fill's (see _steady_lows)
-            smooth = _fill(roi_base, roi_hole, "ns", PM_BUDGET // 2).astype(np.float32)
 
         items: list[ImageItem] = []
         for i in range(request.n):
@@ -236,9 +221,10 @@ class ClassicInpaint:
                 if i > 0:
                     fill += _grain(roi_hole.shape, spread, np.random.default_rng(request.seed + i))
             else:
-                # 4b. larger holes: patch-based completion of the hole and its feather ring
+                # 4b. larger holes: patch-based completion of the hole and its feather ring,
+                # then the colour and shading offset at the hole's edge spread into it
                 fill = _complete(roi_base, blend, request.seed + i).astype(np.float32)
-                fill = _steady_lows(fill, smooth)
+                fill = membrane.correct(fill, roi_base, roi_hole > 0, blend & (roi_hole == 0))
             cancel.check()
 
             # 5. composite inside the feathered mask; everything else stays the fitted base
