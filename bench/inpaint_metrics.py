@@ -1,4 +1,4 @@
-"""Measures of an inpainted fill that need no network weights (numpy, scipy, scikit-image, OpenCV).
+"""Measures of an inpainted fill that need no network weights (numpy, scikit-image, OpenCV).
 
 Every measure takes ``orig`` (H×W×3 uint8, the photo before the hole was cut), ``out`` (the
 result, same shape) and ``mask`` (H×W bool, True = hole), and looks only at the hole (the seam
@@ -44,7 +44,6 @@ import math
 import cv2
 import numpy as np
 import numpy.typing as npt
-from scipy import ndimage
 from skimage.metrics import structural_similarity
 
 RGB = npt.NDArray[np.uint8]
@@ -243,7 +242,8 @@ def _pair_steps(image: RGB, a: Mask, b: Mask) -> tuple[float, int]:
 def seam_step(orig: RGB, out: RGB, mask: Mask) -> float:
     """(mean step across the edge in ``out`` − the same in ``orig``) ÷ the photo's mean step
     between known pixels within ``SEAM_RING`` px of the hole (at least 1 grey level)."""
-    ring = ndimage.binary_dilation(mask, iterations=SEAM_RING) & ~mask
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    ring = cv2.dilate(mask.astype(np.uint8), cross, iterations=SEAM_RING).astype(bool) & ~mask
     got, pairs = _pair_steps(out, mask, ~mask)
     was, _ = _pair_steps(orig, mask, ~mask)
     local, ring_pairs = _pair_steps(orig, ring, ring)
