@@ -23,6 +23,7 @@ def test_the_gpu_tier_runs_on_tiny_pipelines(
         "stable-diffusion-xl-base-1.0": tiny_weights("sdxl"),
         "EcomXL_controlnet_inpaint": tiny_weights("sdxl_inpaint_controlnet") / "controlnet",
         "Wan2.2-TI2V-5B-Diffusers": tiny_weights("wan22_ti2v"),
+        "Wan2.1-VACE-1.3B-diffusers": tiny_weights("wan21_vace"),
     }
     for name, target in links.items():
         (weights / name).symlink_to(target)
@@ -47,14 +48,15 @@ def test_the_gpu_tier_runs_on_tiny_pipelines(
     summary = done.stdout.strip().splitlines()[-1]
     print(f"\n  {summary}")
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
-    # x-painting, 2 × background, 2 × image, t2v and i2v on TI2V-5B, cancel
-    assert "8 passed" in summary
+    # x-painting, 2 × background, 2 × image, t2v and i2v on TI2V-5B, vace on VACE-1.3B, cancel
+    assert "9 passed" in summary
     sheets = sorted(p.name for p in (tmp_path / "sheets").iterdir())
     assert sheets == [
         "background-FLUX.2-klein-4B.png",
         "background-stable-diffusion-xl-base-1.0.png",
         "image-FLUX.2-klein-4B.png",
         "image-stable-diffusion-xl-base-1.0.png",
+        "vace-Wan2.1-VACE-1.3B-diffusers.png",
         "wan2.6-i2v-Wan2.2-TI2V-5B-Diffusers.png",
         "wan2.6-t2v-Wan2.2-TI2V-5B-Diffusers.png",
         "x-painting-FLUX.2-klein-4B.png",

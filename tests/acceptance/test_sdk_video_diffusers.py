@@ -24,7 +24,7 @@ from dashscope import VideoSynthesis
 
 from tests.api.wan26_support import Mp4Facts, image_bytes, image_source, mp4_facts, wav_bytes
 from tests.support.media import MediaServer
-from tests.support.processes import Launcher, Server
+from tests.support.processes import Launcher, Server, sdk_pointed_at
 
 TINY = {"steps": 2, "max_pixels": 64 * 64, "max_sequence_length": 32, "segment_frames": 9}
 OTHERS_FAKE = {
@@ -70,10 +70,8 @@ def server(
         f"tiny-video-{request.param}", video_env(tiny_weights, request.param)
     )
     assert started.ready(), started.log_text()[-3000:]
-    saved = dashscope.base_http_api_url
-    dashscope.base_http_api_url = started.api_base
-    yield started
-    dashscope.base_http_api_url = saved
+    with sdk_pointed_at(started):
+        yield started
     started.stop()
 
 

@@ -217,7 +217,7 @@ def test_unit2i_and_the_chat_image_models(client: Client) -> None:
 
 def test_bailian_video_mcp_vace_tools(client: Client, media_server: MediaServer) -> None:
     """The vace tools' documented bodies: the three functions served succeed; repainting and
-    masked video editing are refused by name (they need a generative video model)."""
+    masked video editing are refused by name (they need annotators no engine here runs)."""
     picture = media_server.put("mcp-ref.png", image_bytes(640, 640, "PNG", seed=4))
     frames = (np.full((360, 640, 3), 40 + 6 * i, np.uint8) for i in range(30))
     clip = media_server.put(

@@ -141,21 +141,44 @@ def _video_sheet(path: Path, mp4: bytes, count: int = 6) -> None:
 @pytest.mark.parametrize("model", ["wan2.6-t2v", "wan2.6-i2v"])
 @pytest.mark.parametrize("index", [0, 1, 2])
 def test_video(model: str, index: int, out_dir: Path) -> None:
-    from wanstack.engines.mp4 import probe_mp4
 
     found = present(model)
     if index >= len(found):
         pytest.skip(f"no weights number {index + 1} for {model}")
     weights = found[index]
     engine = _video_engine(model, weights)
-    request = request_for(model)
+    sheet = out_dir / f"{model}-{weights.repo.split('/')[-1]}.png"
+    _five_seconds_720p(engine, request_for(model), sheet)
+
+
+def _five_seconds_720p(engine: Any, request: Any, sheet: Path) -> None:
+    """Run ``request`` at 1280x720 for 5 s, check the MP4 and draw its contact sheet."""
+    from wanstack.engines.mp4 import probe_mp4
+
     request = replace(request, size=(1280, 720), duration=5)
     started = time.perf_counter()
     item = engine.run(request, CancelToken())[0]
     print(f"  5 s 720P in {time.perf_counter() - started:.1f} s ({engine.describe()})")
     info = probe_mp4(item.mp4)
     assert (info.width, info.height, info.frames, info.fps) == (1280, 720, 150, 30.0)
-    _video_sheet(out_dir / f"{model}-{weights.repo.split('/')[-1]}.png", item.mp4)
+    _video_sheet(sheet, item.mp4)
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_vace(index: int, out_dir: Path) -> None:
+    """wanx2.1-vace-plus's image_reference (the sample's cut-out object) at 720P for 5 s."""
+    from wanstack.engines.diffusers.vace import DiffusersVace
+
+    found = present("wanx2.1-vace-plus")
+    if index >= len(found):
+        pytest.skip(f"no weights number {index + 1} for wanx2.1-vace-plus")
+    weights = found[index]
+    engine = DiffusersVace(**options(weights))
+    started = time.perf_counter()
+    engine.load()
+    print(f"\n  {weights.repo}: loaded in {time.perf_counter() - started:.1f} s")
+    sheet = out_dir / f"vace-{weights.repo.split('/')[-1]}.png"
+    _five_seconds_720p(engine, request_for("wanx2.1-vace-plus"), sheet)
 
 
 @pytest.mark.parametrize("weights", cases("wanx-x-painting", first=True))

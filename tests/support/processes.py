@@ -126,6 +126,19 @@ class Server(Process):
         return False
 
 
+@contextlib.contextmanager
+def sdk_pointed_at(server: Server) -> Iterator[Server]:
+    """The ``dashscope`` SDK's base URL set to ``server`` for the block, then restored."""
+    import dashscope
+
+    saved = dashscope.base_http_api_url
+    dashscope.base_http_api_url = server.api_base
+    try:
+        yield server
+    finally:
+        dashscope.base_http_api_url = saved
+
+
 @dataclass
 class Deployment:
     """Settings shared by every process of one deployment (same database, same data folder)."""

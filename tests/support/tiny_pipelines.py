@@ -99,6 +99,7 @@ KINDS: dict[str, str] = {
     "wan22_ti2v": "WanPipeline",
     "wan22_a14b_t2v": "WanPipeline",
     "wan22_a14b_i2v": "WanImageToVideoPipeline",
+    "wan21_vace": "WanVACEPipeline",
 }
 """Kind name -> diffusers pipeline class name (the ``_class_name`` of its ``model_index.json``)."""
 
@@ -741,24 +742,30 @@ def _wan_text(scratch: Path) -> dict[str, Any]:
     return {"tokenizer": tok, "text_encoder": UMT5EncoderModel(UMT5Config(**_t5_sizes(tok)))}
 
 
-def _wan_transformer(in_channels: int, out_channels: int = 16, image_dim: int | None = None) -> Any:
-    from diffusers import WanTransformer3DModel
+def _wan_transformer(
+    in_channels: int, out_channels: int = 16, image_dim: int | None = None, *, vace: bool = False
+) -> Any:
+    """The Wan transformer; with ``vace``, Wan 2.1 VACE's: control blocks beside both layers, fed
+    the masked video's latents (inactive + reactive, 2 x 16) and the 8x8-folded mask (64)."""
+    from diffusers import WanTransformer3DModel, WanVACETransformer3DModel
 
-    return WanTransformer3DModel(
-        patch_size=(1, 2, 2),
-        num_attention_heads=2,
-        attention_head_dim=12,
-        in_channels=in_channels,
-        out_channels=out_channels,
-        text_dim=32,
-        freq_dim=256,
-        ffn_dim=32,
-        num_layers=2,
-        cross_attn_norm=True,
-        qk_norm="rms_norm_across_heads",
-        rope_max_seq_len=32,
-        image_dim=image_dim,
-    )
+    common: dict[str, Any] = {
+        "patch_size": (1, 2, 2),
+        "num_attention_heads": 2,
+        "attention_head_dim": 12,
+        "in_channels": in_channels,
+        "out_channels": out_channels,
+        "text_dim": 32,
+        "freq_dim": 256,
+        "ffn_dim": 32,
+        "num_layers": 2,
+        "cross_attn_norm": True,
+        "qk_norm": "rms_norm_across_heads",
+        "rope_max_seq_len": 32,
+    }
+    if vace:
+        return WanVACETransformer3DModel(vace_layers=[0, 1], vace_in_channels=96, **common)
+    return WanTransformer3DModel(image_dim=image_dim, **common)
 
 
 def _wan_vae(v22: bool) -> Any:
@@ -857,6 +864,18 @@ def _build_wan(kind: str, scratch: Path) -> DiffusionPipeline:
     )
 
 
+def _build_wan_vace(scratch: Path) -> DiffusionPipeline:
+    """Wan 2.1 VACE (1.3B / 14B layout): one VACE transformer, the Wan 2.1 VAE, flow matching."""
+    from diffusers import FlowMatchEulerDiscreteScheduler, WanVACEPipeline
+
+    return WanVACEPipeline(
+        vae=_wan_vae(False),
+        transformer=_wan_transformer(16, vace=True),
+        scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0),
+        **_wan_text(scratch),
+    )
+
+
 def _clip_image_processor() -> Any:
     try:  # transformers 5 without torchvision
         from transformers import CLIPImageProcessorPil as Processor
@@ -884,6 +903,7 @@ _BUILDERS: dict[str, Callable[[Path], DiffusionPipeline]] = {
         kind: functools.partial(_build_wan, kind)
         for kind in ("wan21_t2v", "wan21_i2v", "wan22_ti2v", "wan22_a14b_t2v", "wan22_a14b_i2v")
     },
+    "wan21_vace": _build_wan_vace,
 }
 
 

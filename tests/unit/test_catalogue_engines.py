@@ -15,10 +15,10 @@ SEEDS = {
 }
 
 
-#: models whose engines are their own (not a seed model's); vace has no diffusers engine yet
+#: models whose engines are their own (not a seed model's)
 OWN = {
     "wanx2.1-imageedit": ["classic", "diffusers", "fake"],
-    "wanx2.1-vace-plus": ["classic", "fake"],
+    "wanx2.1-vace-plus": ["classic", "diffusers", "fake"],
 }
 
 

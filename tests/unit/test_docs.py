@@ -97,13 +97,14 @@ def test_every_diffusers_option_is_documented() -> None:
     from wanstack.engines.diffusers.image import DiffusersImage
     from wanstack.engines.diffusers.inpaint import DiffusersInpaint
     from wanstack.engines.diffusers.options import COMMON_KEYS
+    from wanstack.engines.diffusers.vace import DiffusersVace
     from wanstack.engines.diffusers.video import DiffusersImageToVideo, DiffusersTextToVideo
 
     text = (ROOT / "docs" / "configuration.md").read_text()
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", text, re.MULTILINE))
     keys = set(COMMON_KEYS | ENGINE_KEYS)
     engines = (DiffusersInpaint, DiffusersBackground, DiffusersImage)
-    for engine in (*engines, DiffusersTextToVideo, DiffusersImageToVideo):
+    for engine in (*engines, DiffusersTextToVideo, DiffusersImageToVideo, DiffusersVace):
         keys |= set(engine.extra_keys) | set(engine.numbers)
     assert keys <= documented, sorted(keys - documented)
 

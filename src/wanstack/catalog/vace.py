@@ -21,8 +21,9 @@ runs). The output is a silent 30 fps MP4 of 5 s at 720P; usage
   border filled (720P, the canvas's aspect).
 
 ``video_repainting`` and ``video_edit`` re-draw a video's content from the prompt (a pose or depth
-condition, a masked object replaced): no classical engine can, so they are refused at submit with
-a 400 naming ``input.function``.
+condition, a masked object replaced): no classical engine can, and the diffusers engine (Wan 2.1
+VACE) would need pose, depth and tracking annotators that it does not run yet, so they are refused
+at submit with a 400 naming ``input.function``.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ class Vace(WanVideoBase):
         if function in NOT_SERVED:
             raise InvalidParameter(
                 f"input.function {function!r} is not served by this server: it re-draws the "
-                f"video's content, which needs a generative video model; served: "
+                f"video's content under pose, depth or tracked-mask annotations, which no "
+                f"engine here makes yet; served: "
                 f"{', '.join(VACE_FUNCTIONS)}"
             )
         prompt = inp.string("prompt", required=True, non_empty=True, truncate_at=PROMPT_CHARS)

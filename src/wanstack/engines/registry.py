@@ -102,8 +102,8 @@ ENGINES.update(
         ("wanx2.1-imageedit", "diffusers"): (
             "wanstack.engines.diffusers.imageedit:DiffusersImageEdit"
         ),
-        # no diffusers engine yet: Wan VACE's pipeline (WanVACEPipeline) is the next step
         ("wanx2.1-vace-plus", "classic"): "wanstack.engines.classic.vace:ClassicVace",
+        ("wanx2.1-vace-plus", "diffusers"): "wanstack.engines.diffusers.vace:DiffusersVace",
         ("wanx2.1-vace-plus", "fake"): "wanstack.engines.fake:FakeVace",
     }
 )

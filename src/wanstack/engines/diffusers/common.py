@@ -37,6 +37,7 @@ CLASS_DEFAULTS: dict[str, tuple[int, float]] = {
     "ZImageInpaintPipeline": (9, 0.0),
     "WanPipeline": (50, 5.0),
     "WanImageToVideoPipeline": (40, 5.0),
+    "WanVACEPipeline": (50, 5.0),
 }
 
 #: option keys every engine of this family adds to :data:`.options.COMMON_KEYS`

@@ -56,7 +56,9 @@ def match_colour(segment: Sequence[Pixels], reference: Pixels) -> list[Pixels]:
     return out
 
 
-def retime(frames: Sequence[Pixels], src_fps: int, dst_fps: int, count: int) -> Iterator[Pixels]:
+def retime(
+    frames: Sequence[Pixels], src_fps: float, dst_fps: float, count: int
+) -> Iterator[Pixels]:
     """``count`` frames at ``dst_fps`` from ``frames`` at ``src_fps``: output frame i shows the
     moment i / dst_fps; a moment between two generated frames is synthesised by warping both
     along their optical flow (DIS) and blending, so motion stays sharp instead of ghosting."""

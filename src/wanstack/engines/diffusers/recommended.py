@@ -237,6 +237,26 @@ VIDEO: tuple[Weights, ...] = (
         40,
         "Wan 2.1 with its CLIP image encoder",
     ),
+    Weights(
+        "wanx2.1-vace-plus",
+        "Wan-AI/Wan2.1-VACE-14B-diffusers",
+        "WanVACEPipeline",
+        APACHE,
+        True,
+        41,
+        "720P at 16 fps, one 81-frame clip per task; image_reference, video_extension and "
+        "video_outpainting; needs offload below ~48 GB",
+    ),
+    Weights(
+        "wanx2.1-vace-plus",
+        "Wan-AI/Wan2.1-VACE-1.3B-diffusers",
+        "WanVACEPipeline",
+        APACHE,
+        True,
+        11,
+        "cheap previews at 480P (the resolution it was trained at), upscaled to 720P",
+        {"max_pixels": 832 * 480},
+    ),
 )
 WEIGHTS = WEIGHTS + VIDEO
 

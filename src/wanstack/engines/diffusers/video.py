@@ -29,7 +29,7 @@ video); cancelling stops within one denoising step.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -44,7 +44,7 @@ from wanstack.engines.diffusers.options import option_error
 from wanstack.engines.diffusers.runtime import Resident, WeightsError
 from wanstack.engines.framing import cover
 from wanstack.engines.mp4 import encode_mp4
-from wanstack.engines.requests import VideoRequest
+from wanstack.engines.requests import AudioTrack, VideoRequest
 
 T2V, I2V = "WanPipeline", "WanImageToVideoPipeline"
 VIDEO_PIXELS = 1280 * 720  #: default generation cap: Wan's 720P
@@ -71,7 +71,29 @@ def shots(request: VideoRequest) -> list[tuple[str, int]]:
     return [(p, bounds[i + 1] - bounds[i]) for i, p in enumerate(parts)]
 
 
-class _WanVideo(DiffusersEngine):
+def deliver(
+    frames: Iterable[Pixels],
+    size: tuple[int, int],
+    fps: int,
+    total: int,
+    audio: AudioTrack | None,
+    cancel: CancelToken,
+) -> list[VideoItem]:
+    """The task's one video: ``frames`` (exactly ``total``, each ``size``) encoded as H.264 with
+    ``audio`` muxed, reported finished to ``cancel``."""
+    mp4 = encode_mp4(frames, size=size, fps=fps, frame_count=total, audio=audio, cancel=cancel)
+    item = VideoItem(
+        mp4=mp4, width=size[0], height=size[1], frames=total, fps=fps, has_audio=audio is not None
+    )
+    cancel.item_done(0, item)
+    return [item]
+
+
+class WanClips(DiffusersEngine):
+    """Base of the engines that make Wan clips: the generation cap (default 720P) and the clip
+    layout, the weights' native rate and length unless the options ``fps`` / ``segment_frames``
+    set them."""
+
     numbers: ClassVar[Mapping[str, tuple[type, float, float]]] = {
         "fps": (int, 8, 30),
         "segment_frames": (int, 5, 257),
@@ -83,12 +105,18 @@ class _WanVideo(DiffusersEngine):
         segment = self.options.extra.get("segment_frames")
         if segment is not None and (int(segment) - 1) % 4:
             raise option_error(self.model, '"segment_frames" must be 4k+1 (Wan\'s VAE)')
-        self._continue: Resident | None = None
 
     def layout(self) -> tuple[int, int]:
+        """(frames per second, frames per clip) that this engine generates."""
         fps, length = native(self.resident)
         extra = self.options.extra
         return int(extra.get("fps", fps)), int(extra.get("segment_frames", length))
+
+
+class _WanVideo(WanClips):
+    def __init__(self, **raw: Any) -> None:
+        super().__init__(**raw)
+        self._continue: Resident | None = None
 
     def describe(self) -> dict[str, Any]:
         how = self._continue.class_name if self._continue is not None else "one long clip"
@@ -114,20 +142,7 @@ class _WanVideo(DiffusersEngine):
                 for frame in frames.retime(made, fps, request.fps, count):
                     yield cover(frame, request.size)
 
-        mp4 = encode_mp4(
-            output(), size=request.size, fps=request.fps, frame_count=total,
-            audio=request.audio, cancel=cancel,
-        )  # fmt: skip
-        item = VideoItem(
-            mp4=mp4,
-            width=request.size[0],
-            height=request.size[1],
-            frames=total,
-            fps=request.fps,
-            has_audio=request.audio is not None,
-        )
-        cancel.item_done(0, item)
-        return [item]
+        return deliver(output(), request.size, request.fps, total, request.audio, cancel)
 
     def _calls(self, needed: int, length: int) -> int:
         if self._continue is None:
