@@ -114,6 +114,15 @@ def test_extension_output_starts_with_the_clip_and_ends_on_the_last_frame(
     assert np.abs(out[-1] - last).mean() < 4
 
 
+def test_extension_towards_a_last_clip_alone_ends_with_it(engine: DiffusersVace) -> None:
+    clip = tuple(flat((200, 20 + 20 * i, 60)) for i in range(6))
+    _, out = frames_of(engine, request("video_extension", last_clip=clip, clip_fps=15.0))
+    for got, want in zip(out[-12::2], clip, strict=True):  # 15 fps played at 30
+        assert np.abs(got - want).mean() < 4
+    _, out = frames_of(engine, request("video_extension", last_frame=clip[0]))
+    assert np.abs(out[-1] - clip[0]).mean() < 4
+
+
 def test_outpainting_keeps_the_source_and_draws_the_border(engine: DiffusersVace) -> None:
     source = tuple(photo(48, 80, seed=i) for i in range(4))
     req = request("video_outpainting", video=source, clip_fps=12.0, scales=(1.5, 1.5, 1.5, 1.5))

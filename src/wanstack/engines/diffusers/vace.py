@@ -238,7 +238,9 @@ def outpaint_box(source: tuple[int, int], scales: tuple[float, ...], size: tuple
 def _played(
     clip: Sequence[Pixels], clip_fps: float, fps: int, size: tuple[int, int]
 ) -> list[Pixels]:
-    """``clip`` at the output rate and size (a still: one frame)."""
+    """``clip`` at the output rate and size (a still: one frame; none: none)."""
+    if not clip:
+        return []
     if len(clip) == 1:
         return [cover(clip[0][..., :3], size)]
     count = max(1, round(len(clip) * fps / clip_fps))
@@ -249,8 +251,7 @@ def _kept_ends(request: VaceRequest, made: list[Pixels]) -> list[Pixels]:
     """The drawn extension with its ends replaced by the input clips themselves."""
     total = len(made)
     head = _played(_heads(request), request.clip_fps, request.fps, request.size)[:total]
-    tails = _tails(request)
-    tail = _played(tails, request.clip_fps, request.fps, request.size) if tails else []
+    tail = _played(_tails(request), request.clip_fps, request.fps, request.size)
     tail = tail[len(tail) - min(len(tail), total - len(head)) :]
     middle = made[len(head) : total - len(tail)]
     if head and middle:  # the drawn stretch continues the last kept frame's colour
