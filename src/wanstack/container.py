@@ -145,6 +145,7 @@ class Container:
                 min_free_bytes=settings.min_free_disk_mb * 1024 * 1024,
                 positions=QueuePositions(db),
                 keys=IdempotencyKeys(db),
+                engines=settings.engines,
             ),
             accounts=AccountService(
                 AccountRepository(db, direct if isinstance(direct, SqliteDirect) else None),

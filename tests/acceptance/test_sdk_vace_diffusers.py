@@ -1,8 +1,9 @@
 """wanx2.1-vace-plus on the diffusers family (a tiny random Wan 2.1 VACE pipeline) through the
-unmodified ``dashscope`` SDK against a REAL ``wanstack serve``: the three functions served, each
+unmodified ``dashscope`` SDK against a REAL ``wanstack serve``: the three five functions, each
 MP4 decoded (150 frames of 1280x720 at 30 fps, H.264), the input clip kept at the start of an
-extension, the source kept inside an outpainted video, the same seed giving the same video, and
-the functions that need annotators refused by name at submit."""
+extension, the source kept inside an outpainted video and outside an edited region, the same seed
+giving the same video, and the pose and depth conditions (which need annotators) refused by name
+at submit."""
 
 from __future__ import annotations
 
@@ -114,11 +115,51 @@ def test_outpainting_keeps_the_source(server: Server, media_server: MediaServer)
     assert np.abs(border - 127).mean() > 0  # drawn by the pipeline, not left grey
 
 
-@pytest.mark.parametrize("function", ["video_repainting", "video_edit"])
-def test_functions_needing_annotators_are_refused_by_name(server: Server, function: str) -> None:
-    rsp = VideoSynthesis.async_call(
-        model=MODEL, prompt="a car", api_key=server.api_key,
-        extra_input={"function": function, "video_url": "https://example.com/v.mp4"},
+def test_video_edit_redraws_the_tracked_object(server: Server, media_server: MediaServer) -> None:
+    clip = clip_mp4(30, (640, 360), seed=6)  # a red disc crossing a scene, 2 s at 15 fps
+    source = decode_video(clip, field="clip", max_seconds=5).frames
+    mask = np.zeros((360, 640), np.uint8)
+    mask[160:200, 20:60] = 255  # the disc (radius 20) on frame 1, at x = 40
+    url = media_server.put("dv-edit.mp4", clip)
+    mask_url = media_server.put("dv-mask.png", png(mask))
+    rsp = vace(
+        server, "video_edit", mask_type="tracking", expand_ratio=0.1,
+        extra_input={"video_url": url, "mask_image_url": mask_url, "mask_frame_id": 1},
     )  # fmt: skip
+    frames = mp4_frames(rsp.output.video_url)
+    assert len(frames) == 150 and frames[0].shape[:2] == (720, 1280)
+    first = cv2.resize(frames[0], (640, 360), interpolation=cv2.INTER_AREA).astype(np.int16)
+    away = np.ones((360, 640), bool)
+    away[120:240, :] = False  # the disc's path, and the feather around it
+    assert np.abs(first[away] - np.asarray(source[0], np.int16)[away]).mean() < 6
+
+
+def test_video_repainting_from_lines(server: Server, media_server: MediaServer) -> None:
+    url = media_server.put("dv-repaint.mp4", clip_mp4(30, (640, 360), seed=7))
+    rsp = vace(
+        server, "video_repainting", control_condition="scribble", strength=0.7,
+        extra_input={"video_url": url},
+    )  # fmt: skip
+    frames = mp4_frames(rsp.output.video_url)
+    assert len(frames) == 150 and frames[0].shape[:2] == (720, 1280)
+
+
+@pytest.mark.parametrize(
+    ("function", "parameters", "words"),
+    [
+        ("video_repainting", {"control_condition": "depth"}, "parameters.control_condition"),
+        ("video_repainting", {"control_condition": "posebody"}, "annotator"),
+        ("video_edit", {"control_condition": "posebodyface"}, "parameters.control_condition"),
+    ],
+)
+def test_conditions_needing_annotators_are_refused_by_name(
+    server: Server, function: str, parameters: dict[str, Any], words: str
+) -> None:
+    extra = {"function": function, "video_url": "https://example.com/v.mp4"}
+    if function == "video_edit":
+        extra["mask_image_url"] = "https://example.com/m.png"
+    rsp = VideoSynthesis.async_call(
+        model=MODEL, prompt="a car", api_key=server.api_key, extra_input=extra, **parameters
+    )
     assert rsp.status_code == HTTPStatus.BAD_REQUEST
-    assert rsp.code == "InvalidParameter" and "input.function" in rsp.message
+    assert rsp.code == "InvalidParameter" and words in rsp.message, rsp.message

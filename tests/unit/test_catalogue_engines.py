@@ -35,3 +35,23 @@ def test_aliases_name_served_models() -> None:
     assert ALIASES  # international and dated names
     for alias, model in ALIASES.items():
         assert model in MODELS and alias not in MODELS, alias
+
+
+def test_vace_functions_are_refused_by_the_engines_that_cannot_run_them() -> None:
+    import pytest
+
+    from wanstack.engines.registry import check_served
+    from wanstack.errors import InvalidParameter
+
+    model = "wanx2.1-vace-plus"
+    for family in ("classic", "diffusers", "fake"):
+        check_served(model, family, "video_outpainting", "")
+        check_served(model, family, "video-synthesis")  # unknown: the catalog's to refuse
+    with pytest.raises(InvalidParameter, match=r"input\.function 'video_edit'.*classic"):
+        check_served(model, "classic", "video_edit")
+    check_served(model, "diffusers", "video_edit", "")
+    check_served(model, "diffusers", "video_repainting", "scribble")
+    check_served(model, "diffusers", "video_extension", "depth")  # recorded, not followed
+    with pytest.raises(InvalidParameter, match=r"parameters\.control_condition 'depth'"):
+        check_served(model, "diffusers", "video_repainting", "depth")
+    check_served(model, "fake", "video_repainting", "depth")  # the stand-in takes everything

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,14 @@ import pytest
 
 from tests.unit.test_diffusers_engines import Recorder, photo
 from wanstack.engines.base import CancelToken
-from wanstack.engines.diffusers.vace import GREY, DiffusersVace, _context, outpaint_box
+from wanstack.engines.diffusers.vace import (
+    GREY,
+    DiffusersVace,
+    _context,
+    edit_masks,
+    outpaint_box,
+    scribble,
+)
 from wanstack.engines.mp4 import probe_mp4
 from wanstack.engines.requests import VaceRequest
 from wanstack.errors import ConfigError, MediaInvalid, TaskCanceled
@@ -75,7 +83,7 @@ def test_image_reference_draws_a_clip_around_the_references(engine: DiffusersVac
     assert other.mp4 != item.mp4
     described = engine.describe()
     assert described["pipeline"] == "WanVACEPipeline"
-    assert described["functions"] == ["image_reference", "video_extension", "video_outpainting"]
+    assert "video_edit" in described["functions"]
 
 
 def test_an_object_reference_is_flattened_onto_white() -> None:
@@ -144,13 +152,81 @@ def test_outpainting_box_follows_each_scale() -> None:
     assert outpaint_box((100, 100), (1.0, 1.0, 2.0, 2.0), (100, 100)) == (0, 0, 100, 100)
 
 
+def moving_square(count: int = 12) -> tuple[tuple[np.ndarray, ...], list[np.ndarray]]:
+    """A textured square moving right over a textured ground, and its true masks."""
+    rng = np.random.default_rng(3)
+    ground = cv2.GaussianBlur(rng.integers(0, 255, (96, 160, 3), dtype=np.uint8), (0, 0), 2)
+    patch = rng.integers(0, 255, (24, 24, 3), dtype=np.uint8)
+    patch[::4] = (250, 30, 30)
+    frames, truths = [], []
+    for i in range(count):
+        frame, truth = ground.copy(), np.zeros((96, 160), bool)
+        x = 20 + 6 * i
+        frame[36:60, x : x + 24] = patch
+        truth[36:60, x : x + 24] = True
+        frames.append(frame)
+        truths.append(truth)
+    return tuple(frames), truths
+
+
+def test_scribble_is_white_lines_on_black() -> None:
+    frame = np.zeros((96, 160, 3), np.uint8)
+    frame[30:70, 40:120] = 200
+    lines = scribble(frame)
+    assert lines.shape == frame.shape and set(np.unique(lines)) <= set(range(256))
+    assert lines[30, 40:120].mean() > 100 and lines[69, 40:120].mean() > 100  # the edges
+    assert lines[45:55, 60:100].max() == 0 and lines[:10].max() == 0  # flat areas stay black
+
+
+def test_edit_masks_follow_fix_or_play_the_mask() -> None:
+    frames, truths = moving_square()
+    common = {"video": frames, "clip_fps": 12.0, "duration": 1}
+    tracked = edit_masks(request("video_edit", masks=(truths[4],), mask_frame=4, **common))
+    for got, truth in zip(tracked, truths, strict=True):  # grown by 5 %, so it covers the square
+        assert (got & truth).sum() / truth.sum() > 0.9 and got.sum() < 2 * truth.sum()
+    fixed = edit_masks(
+        request("video_edit", masks=(truths[4],), mask_frame=4, mask_type="fixed", **common)
+    )
+    assert all((m == truths[4]).all() for m in fixed)
+    played = edit_masks(request("video_edit", masks=tuple(truths[::2]), **common))
+    assert [int(m.sum()) for m in played] == [576] * 12 and (played[3] == truths[2]).all()
+
+
+def test_video_edit_redraws_the_region_and_keeps_the_rest(engine: DiffusersVace) -> None:
+    frames, truths = moving_square()
+    req = request("video_edit", video=frames, clip_fps=12.0, masks=(truths[0],), size=SIZE)
+    token = Recorder()
+    _, out = frames_of(engine, req, token)
+    assert token.values[-1] == 1.0
+    far = ~cv2.dilate(truths[0].astype(np.uint8), np.ones((41, 41), np.uint8)).astype(bool)
+    assert np.abs(out[0][far] - frames[0][far]).mean() < 4  # away from the object: the input
+    assert np.abs(out[0][truths[0]] - frames[0][truths[0]]).mean() > 10  # the object: redrawn
+
+
+def test_video_repainting_follows_the_lines(engine: DiffusersVace) -> None:
+    _, truths = moving_square()
+    frames = tuple(
+        np.repeat(np.where(t, 220, 30)[..., None], 3, 2).astype(np.uint8) for t in truths
+    )
+    req = request("video_repainting", video=frames, clip_fps=12.0, control="scribble")
+    context = _context(req, (64, 48), 9, 8.0)
+    assert context.mask is None and context.video is not None  # the whole video is redrawn
+    lines = np.asarray(context.video[0])
+    assert lines.max() == 255 and (lines[..., 0] == lines[..., 1]).all()  # a line drawing
+    half = _context(replace(req, strength=0.5), (64, 48), 9, 8.0)
+    assert half.scale == 0.5 and context.scale == 1.0
+    frames_of(engine, req)
+    with pytest.raises(MediaInvalid, match="annotator"):
+        engine.run(replace(req, control="depth"), CancelToken())
+
+
 @pytest.mark.parametrize(
     ("req", "message"),
     [
-        (request("video_edit"), "not served"),
         (request("image_reference"), "1 to 3 reference images"),
         (request("video_extension"), "nothing to extend"),
         (request("video_outpainting"), "needs the video"),
+        (request("video_edit", video=(flat((0, 0, 0)),), clip_fps=10.0), "mask"),
     ],
 )
 def test_requests_no_video_can_be_made_from_fail_by_name(

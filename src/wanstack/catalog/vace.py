@@ -20,10 +20,18 @@ runs). The output is a silent 30 fps MP4 of 5 s at 720P; usage
   ``left_scale`` / ``right_scale`` (1.0–2.0): the video on a canvas grown by the scales, the new
   border filled (720P, the canvas's aspect).
 
-``video_repainting`` and ``video_edit`` re-draw a video's content from the prompt (a pose or depth
-condition, a masked object replaced): no classical engine can, and the diffusers engine (Wan 2.1
-VACE) would need pose, depth and tracking annotators that it does not run yet, so they are refused
-at submit with a 400 naming ``input.function``.
+* ``video_repainting``: ``input.video_url``, ``ref_images_url`` (at most 1, a subject),
+  ``parameters.control_condition`` (required: posebodyface, posebody, depth, scribble) and
+  ``strength`` (0–1, default 1): the video re-drawn from the prompt, following the condition;
+* ``video_edit``: ``input.video_url``, ``mask_image_url`` (drawn on frame ``mask_frame_id``,
+  from 1) or ``mask_video_url``, ``ref_images_url`` (at most 1), ``parameters.mask_type``
+  (tracking, fixed), ``expand_ratio`` (0–1, default 0.05), ``expand_mode`` (hull, bbox,
+  original), ``control_condition`` (posebodyface, depth, or none), ``size`` (default: the video's
+  aspect at 720P): the masked region re-drawn from the prompt.
+
+Which functions (and conditions) a server runs depends on the engine configured for the model:
+the task service refuses the others at submit, naming the field
+(:func:`wanstack.engines.registry.check_served`).
 """
 
 from __future__ import annotations
@@ -47,7 +55,7 @@ from wanstack.catalog.wan_video import (
 )
 from wanstack.domain import Outcome, Task
 from wanstack.engines.base import RGBAImage
-from wanstack.engines.requests import VACE_FUNCTIONS, VaceRequest
+from wanstack.engines.requests import VaceRequest
 from wanstack.errors import InvalidParameter, MediaInvalid
 from wanstack.ident import new_seed
 from wanstack.media import DecodedVideo, decode_video, decode_wan_image
@@ -60,7 +68,11 @@ FUNCTIONS = (
     "video_extension",
     "video_outpainting",
 )
-NOT_SERVED = tuple(f for f in FUNCTIONS if f not in VACE_FUNCTIONS)
+REPAINT_CONDITIONS = ("posebodyface", "posebody", "depth", "scribble")
+EDIT_CONDITIONS = ("posebodyface", "depth", "")
+MASK_TYPES = ("tracking", "fixed")
+EXPAND_MODES = ("hull", "bbox", "original")
+MASK_FRAME_MAX = 151  #: ``mask_frame_id`` ≤ fps × duration + 1
 SIZES = ("1280*720", "720*1280", "960*960", "832*1088", "1088*832")
 PROMPT_CHARS = 800
 MAX_REFERENCES = 3
@@ -98,13 +110,6 @@ class Vace(WanVideoBase):
                 f"input.function must be one of {', '.join(FUNCTIONS)} for {MODEL} (the SDK "
                 f"sends it in extra_input), got {str(function)[:40]!r}"
             )
-        if function in NOT_SERVED:
-            raise InvalidParameter(
-                f"input.function {function!r} is not served by this server: it re-draws the "
-                f"video's content under pose, depth or tracked-mask annotations, which no "
-                f"engine here makes yet; served: "
-                f"{', '.join(VACE_FUNCTIONS)}"
-            )
         prompt = inp.string("prompt", required=True, non_empty=True, truncate_at=PROMPT_CHARS)
         seed = par.integer("seed", lo=0, hi=SEED_MAX)
         stored: dict[str, Any] = {"function": function, "prompt": prompt}
@@ -136,11 +141,13 @@ class Vace(WanVideoBase):
             if condition is not None:
                 normalised["control_condition"] = condition
             media = [(f"input.{k}", v) for k, v in stored.items() if k.endswith("_url")]
-        else:  # video_outpainting
+        elif function == "video_outpainting":
             stored["video_url"] = inp.media_url("video_url", required=True)
             for key in SCALES:
                 normalised[key] = par.number(key, lo=1.0, hi=2.0, default=1.0)
             media = [("input.video_url", stored["video_url"])]
+        else:  # video_repainting, video_edit: a video re-drawn
+            media = _redrawn(function, inp, par, stored, normalised)
         return Submission(input=stored, parameters=normalised, media=media)
 
     async def prepare(self, task: Task, load: MediaLoader) -> VaceRequest:
@@ -168,6 +175,8 @@ class Vace(WanVideoBase):
             )
         if inp["function"] == "video_extension":
             return await self._extension(inp, common, load)
+        if inp["function"] in ("video_repainting", "video_edit"):
+            return await self._redraw(inp, params, common, load)
         video = await _video(load, "input.video_url", inp["video_url"], VIDEO_SECONDS)
         height, width = video.frames[0].shape[:2]
         top, bottom, left, right = (params[k] for k in SCALES)
@@ -213,11 +222,113 @@ class Vace(WanVideoBase):
             clip_fps=fps,
         )
 
+    async def _redraw(
+        self, inp: dict[str, Any], params: dict[str, Any], common: dict[str, Any], load: MediaLoader
+    ) -> VaceRequest:
+        video = await _video(load, "input.video_url", inp["video_url"], VIDEO_SECONDS)
+        height, width = video.frames[0].shape[:2]
+        refs = inp.get("ref_images_url", [])
+        blobs = [
+            await load(f"input.ref_images_url[{i}]", u, IMAGE_BYTES) for i, u in enumerate(refs)
+        ]
+        references = tuple([await asyncio.to_thread(_reference, b, i) for i, b in enumerate(blobs)])
+        condition = params.get("control_condition") or None
+        if inp["function"] == "video_repainting":
+            return VaceRequest(
+                **common,
+                size=i2v_size((width, height), "720P"),
+                video=video.frames,
+                clip_fps=video.fps,
+                references=references,
+                control=condition,
+                strength=params["strength"],
+            )
+        masks: tuple[Any, ...]
+        if "mask_video_url" in inp:
+            clip = await _video(load, "input.mask_video_url", inp["mask_video_url"], VIDEO_SECONDS)
+            masks = tuple(frame.max(axis=2) > 127 for frame in clip.frames)
+        else:
+            data = await load("input.mask_image_url", inp["mask_image_url"], IMAGE_BYTES)
+            masks = (await asyncio.to_thread(_mask, data, (width, height)),)
+        if inp["mask_frame_id"] > len(video.frames):
+            raise InvalidParameter(
+                f"input.mask_frame_id {inp['mask_frame_id']} is past the video's "
+                f"{len(video.frames)} frames"
+            )
+        size = params.get("size")
+        return VaceRequest(
+            **common,
+            size=i2v_size((width, height), "720P")
+            if size is None
+            else (int(size.split("*")[0]), int(size.split("*")[1])),
+            video=video.frames,
+            clip_fps=video.fps,
+            references=references,
+            control=condition,
+            masks=masks,
+            mask_frame=inp["mask_frame_id"] - 1,
+            mask_type=params["mask_type"],
+            expand_ratio=params["expand_ratio"],
+            expand_mode=params["expand_mode"],
+        )
+
     def outcome(self, request: Any, items: Sequence[StoredItem]) -> Outcome:
         outcome = super().outcome(request, items)
         if "video_url" in outcome.output:  # no rewriting model: the prompt it ran is the prompt
             outcome.output["actual_prompt"] = request.prompt
         return outcome
+
+
+def _redrawn(
+    function: str, inp: Fields, par: Fields, stored: dict[str, Any], normalised: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """Check video_repainting's or video_edit's own fields into ``stored`` / ``normalised``;
+    returns their media references."""
+    stored["video_url"] = inp.media_url("video_url", required=True)
+    if inp.raw("ref_images_url") is not None:
+        refs = _url_list(inp, "ref_images_url")
+        if len(refs) > 1:
+            raise InvalidParameter(
+                f"input.ref_images_url takes one image (the subject) for {function}, "
+                f"got {len(refs)}"
+            )
+        stored["ref_images_url"] = refs
+    if function == "video_repainting":
+        normalised["control_condition"] = par.string(
+            "control_condition", required=True, choices=REPAINT_CONDITIONS
+        )
+        normalised["strength"] = par.number("strength", lo=0.0, hi=1.0, default=1.0)
+    else:
+        masks = [k for k in ("mask_image_url", "mask_video_url") if inp.raw(k) is not None]
+        if len(masks) != 1:
+            raise InvalidParameter(
+                "video_edit needs exactly one of input.mask_image_url and input.mask_video_url"
+            )
+        stored[masks[0]] = inp.media_url(masks[0], required=True)
+        stored["mask_frame_id"] = inp.integer("mask_frame_id", lo=1, hi=MASK_FRAME_MAX, default=1)
+        normalised["control_condition"] = par.string(
+            "control_condition", default="", choices=EDIT_CONDITIONS
+        )
+        normalised["mask_type"] = par.string("mask_type", default="tracking", choices=MASK_TYPES)
+        normalised["expand_ratio"] = par.number("expand_ratio", lo=0.0, hi=1.0, default=0.05)
+        normalised["expand_mode"] = par.string("expand_mode", default="hull", choices=EXPAND_MODES)
+        if (size := par.string("size", choices=SIZES)) is not None:
+            normalised["size"] = size
+    subjects: list[str] = stored.get("ref_images_url", [])
+    media = [(f"input.ref_images_url[{i}]", url) for i, url in enumerate(subjects)]
+    urls = [(f"input.{k}", v) for k, v in stored.items() if k.endswith("_url")]
+    return [(field, url) for field, url in urls if isinstance(url, str)] + media
+
+
+def _mask(data: bytes, size: tuple[int, int]) -> Any:
+    """A mask image (white: the region to re-draw) of exactly the video's ``size``."""
+    decoded = decode_wan_image(data, field="mask_image_url", sides=(2, 8000))
+    if decoded.image.size != size:
+        raise MediaInvalid(
+            f"input.mask_image_url must be the video's size {size[0]}x{size[1]}, "
+            f"got {decoded.image.size[0]}x{decoded.image.size[1]}"
+        )
+    return np.asarray(decoded.image.convert("L"), dtype=np.uint8) > 127
 
 
 def _url_list(inp: Fields, key: str) -> list[str]:

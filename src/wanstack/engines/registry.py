@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from wanstack.engines.base import Engine
-from wanstack.errors import ConfigError, InternalError
+from wanstack.engines.requests import VACE_FUNCTIONS
+from wanstack.errors import ConfigError, InternalError, InvalidParameter
 
 DEFAULT_IMPLEMENTATION = "classic"
 
@@ -107,6 +108,56 @@ ENGINES.update(
         ("wanx2.1-vace-plus", "fake"): "wanstack.engines.fake:FakeVace",
     }
 )
+
+
+#: Per (model, family) whose engine serves only some ``input.function`` values: each served
+#: function, with the ``control_condition`` values it follows ("" = none; None = any, recorded).
+#: A (model, family) not listed serves every function its catalog entry accepts.
+_ANY = None
+_CLASSIC_VACE: dict[str, frozenset[str] | None] = {
+    "image_reference": _ANY,
+    "video_extension": _ANY,  # its motion reference (video_url + condition) is recorded
+    "video_outpainting": _ANY,
+}
+FUNCTIONS: dict[tuple[str, str], dict[str, frozenset[str] | None]] = {
+    ("wanx2.1-vace-plus", "classic"): _CLASSIC_VACE,
+    ("wanx2.1-vace-plus", "diffusers"): {
+        **_CLASSIC_VACE,
+        "video_edit": frozenset({""}),
+        "video_repainting": frozenset({"scribble"}),
+    },
+}
+_KNOWN = {"wanx2.1-vace-plus": VACE_FUNCTIONS}
+#: why a family cannot serve what it refuses (the error message's reason)
+_WHY = {
+    "classic": "it re-draws the video's content, which needs a generative model (the diffusers "
+    "engine on Wan 2.1 VACE weights serves video_edit and video_repainting)",
+    "diffusers": "pose (posebody, posebodyface) and depth conditions need annotator models "
+    "that this server does not run",
+}
+
+
+def check_served(model: str, family: str, function: str, condition: str | None = None) -> None:
+    """Raise :class:`InvalidParameter` naming the field when ``family``'s engine for ``model``
+    does not serve ``function`` (one of the model's functions; others are the catalog's to
+    refuse) or, unless ``condition`` is None, does not follow that ``control_condition`` ("" =
+    none)."""
+    served = FUNCTIONS.get((model, family))
+    if served is None or function not in _KNOWN.get(model, ()):
+        return
+    if function not in served:
+        raise InvalidParameter(
+            f"input.function {function!r} is not served by this server's {family} engine for "
+            f"{model}: {_WHY.get(family, 'not implemented')}; served: {', '.join(served)}"
+        )
+    conditions = served[function]
+    if condition is not None and conditions is not None and condition not in conditions:
+        named = ", ".join(repr(c) if c else "none" for c in sorted(conditions))
+        raise InvalidParameter(
+            f"parameters.control_condition {condition or 'none'!r} is not followed by this "
+            f"server's {family} engine for {model} {function}: {_WHY.get(family, '')}; "
+            f"followed: {named}"
+        )
 
 
 def available(model: str) -> list[str]:

@@ -137,8 +137,15 @@ class RetouchRequest:
     is_sketch: bool = False  #: ``doodle``: True when the input already is line art
 
 
-#: wanx2.1-vace-plus's ``input.function`` values that engines here serve (addendum §2.13)
-VACE_FUNCTIONS = ("image_reference", "video_extension", "video_outpainting")
+#: wanx2.1-vace-plus's ``input.function`` values (addendum §2.13); which of them an engine family
+#: serves is :data:`wanstack.engines.registry.FUNCTIONS`
+VACE_FUNCTIONS = (
+    "image_reference",
+    "video_repainting",
+    "video_edit",
+    "video_extension",
+    "video_outpainting",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,7 +157,12 @@ class VaceRequest:
     * ``video_extension``: any of ``first_frame``, ``last_frame``, ``first_clip``,
       ``last_clip``; the output starts with the first clip (or frame) and ends with the last;
     * ``video_outpainting``: ``video`` framed on a canvas grown by ``scales``
-      (top, bottom, left, right; each 1.0–2.0).
+      (top, bottom, left, right; each 1.0–2.0);
+    * ``video_repainting``: ``video`` re-drawn following ``control`` (posebodyface, posebody,
+      depth, scribble) at ``strength``, with at most one subject in ``references``;
+    * ``video_edit``: the region of ``masks`` (one mask drawn on frame ``mask_frame``, 0-based,
+      followed through the video when ``mask_type`` is tracking; or one mask per frame of a mask
+      video), grown by ``expand_ratio`` in ``expand_mode``, re-drawn; ``control`` optional.
     """
 
     function: str
@@ -168,6 +180,15 @@ class VaceRequest:
     clip_fps: float = 0.0  #: the input clips' (or ``video``'s) frame rate
     video: tuple[RGBImage, ...] = ()
     scales: tuple[float, float, float, float] = (1.0, 1.0, 1.0, 1.0)
+    control: str | None = None  #: repainting / edit: the condition followed (None: none)
+    strength: float = 1.0  #: repainting: how closely the condition is followed (0–1)
+    masks: tuple[
+        npt.NDArray[np.bool_], ...
+    ] = ()  #: edit: one mask (on ``mask_frame``) or one per video frame
+    mask_frame: int = 0
+    mask_type: str = "tracking"  #: edit: tracking (the mask follows its object) or fixed
+    expand_ratio: float = 0.05  #: edit: the region grown by this × its larger side
+    expand_mode: str = "hull"  #: edit: hull, bbox or original
 
     def filmed(self, image: RGBImage | None) -> VideoRequest:
         """The single-shot, silent video request of this output format, filming ``image``

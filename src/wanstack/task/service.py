@@ -12,7 +12,7 @@ import errno
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from wanstack.catalog.registry import spec_for
 from wanstack.clock import Clock, parse_compact_time
 from wanstack.domain import Caller, Task, TaskStatus, TaskSummary
+from wanstack.engines.registry import DEFAULT_IMPLEMENTATION, check_served
 from wanstack.errors import (
     BadRequest,
     InternalError,
@@ -96,8 +97,10 @@ class TaskService:
         min_free_bytes: int = 0,
         positions: QueuePositions | None = None,
         keys: IdempotencyKeys | None = None,
+        engines: Mapping[str, str] | None = None,
     ) -> None:
         self._repo = repo
+        self._engines = dict(engines or {})  # WANSTACK_ENGINES: model → engine family
         self._positions = positions
         self._keys = keys
         self._uploads = uploads
@@ -149,7 +152,15 @@ class TaskService:
             )
         # 2. The model and its own rules.
         spec = spec_for(endpoint, model)
+        # a function this server's engine cannot run is refused first, before its fields
+        family = self._engines.get(spec.model, DEFAULT_IMPLEMENTATION)
+        asked = body["input"].get("function") if isinstance(body["input"], dict) else None
+        if isinstance(asked, str):
+            check_served(spec.model, family, asked)
         submission = spec.validate(body["input"], body.get("parameters"))
+        if isinstance(function := submission.input.get("function"), str):
+            condition = submission.parameters.get("control_condition") or ""
+            check_served(spec.model, family, function, str(condition))
         # 3. oss:// references need the resolve header (as on DashScope) and must be ours.
         for field, reference in submission.media:
             if reference[:6].lower() == "oss://":

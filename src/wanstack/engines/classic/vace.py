@@ -56,7 +56,7 @@ from wanstack.engines.classic.staging import footprint_of, harmonise_rim, stage_
 from wanstack.engines.framing import cover
 from wanstack.engines.motion import consistency, morph
 from wanstack.engines.mp4 import encode_mp4
-from wanstack.engines.requests import VACE_FUNCTIONS, VaceRequest
+from wanstack.engines.requests import VaceRequest
 from wanstack.errors import MediaInvalid
 
 Float = npt.NDArray[np.float32]
@@ -69,6 +69,8 @@ OBJECT_HEIGHT = 0.58  #: each object's height, as a fraction of the frame's
 #: camera's tighter views keep them in frame
 ROW_WIDTH = 0.64
 GAP = 0.04  #: between two objects, as a fraction of the width
+#: the functions this engine serves (re-drawing a video's content needs a generative model)
+SERVED = ("image_reference", "video_extension", "video_outpainting")
 
 
 class ClassicVace:
@@ -88,17 +90,17 @@ class ClassicVace:
             "engine": "classic",
             "algorithm": "vace: staged references + camera move, optical-flow extension, "
             "mirrored-defocus outpainting",
-            "functions": list(VACE_FUNCTIONS),
+            "functions": list(SERVED),
             "codec": "h264",
         }
 
     def check_inputs(self, request: VaceRequest) -> None:
         """Raise :class:`MediaInvalid` for a request no output can be made from."""
         function = request.function
-        if function not in VACE_FUNCTIONS:
+        if function not in SERVED:
             raise MediaInvalid(
                 f"function {function!r} needs a generative video model; "
-                f"the classic engine serves {', '.join(VACE_FUNCTIONS)}"
+                f"the classic engine serves {', '.join(SERVED)}"
             )
         width, height = request.size
         if width <= 0 or height <= 0 or width % 2 or height % 2:

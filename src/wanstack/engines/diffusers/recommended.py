@@ -244,8 +244,8 @@ VIDEO: tuple[Weights, ...] = (
         APACHE,
         True,
         41,
-        "720P at 16 fps, one 81-frame clip per task; image_reference, video_extension and "
-        "video_outpainting; needs offload below ~48 GB",
+        "720P at 16 fps, one 81-frame clip per task; every function but the pose and depth "
+        "conditions; needs offload below ~48 GB",
     ),
     Weights(
         "wanx2.1-vace-plus",

@@ -1,8 +1,7 @@
 """``wanx2.1-vace-plus`` on Wan 2.1 VACE open weights (``WanVACEPipeline``; Apache-2.0, 1.3B at
-480P or 14B at 720P): the generative counterpart of the classic engine, for the same three
-functions. VACE conditions one Wan clip on a *context video* (frames to keep, grey where it
-draws), a *mask video* (white where it draws) and *reference images*; each function is one such
-call.
+480P or 14B at 720P): all five functions, the pose and depth conditions excepted. VACE conditions
+one Wan clip on a *context video* (frames to keep, grey where it draws), a *mask video* (white
+where it draws) and *reference images*; each function is one such call.
 
 * ``image_reference``: the references are the conditioning images (an ``obj`` with transparency
   flattened onto white, the way VACE's subject references are shot; the ``bg`` one as it is) and
@@ -17,17 +16,26 @@ call.
   ``expand``), and the border is drawn. In the output the source pixels are pasted back over
   the drawn ones, feathered over a thin band inside their edge, so the picture keeps its
   detail; a video shorter than the output holds its last frame, a longer one is cut.
+* ``video_edit``: the region on each frame (the mask video's; or the mask image followed through
+  the video by :func:`wanstack.engines.tracking.track` and grown by ``expand_ratio`` in
+  ``expand_mode``; or, ``fixed``, where it was drawn) is greyed out in the context video and
+  white in the mask video, with the subject reference if any; in the output every pixel away
+  from the region is the input's own (feathered).
+* ``video_repainting``: each frame's line drawing (:func:`scribble`) is the context video, with
+  nothing kept, followed at ``strength`` (VACE's ``conditioning_scale``).
 
 The clip is generated at the model's rate (16 fps; option ``fps``) and at most ``max_pixels``
 (default 1280x720) in one call of at most ``segment_frames`` (default 81, 5 s at 16 fps), then
 retimed to exactly ``duration x 30`` frames by optical-flow interpolation and encoded as a
 silent H.264 MP4. ``seed`` seeds the call (the same seed, the same video); cancelling stops
-within one denoising step. ``video_repainting`` and ``video_edit`` need pose, depth and object
-tracking annotators that no engine here runs yet; the catalog refuses them at submit.
+within one denoising step. The ``depth``, ``posebody`` and ``posebodyface`` conditions need
+annotator models (Depth Anything, DWPose) that no engine here runs yet: they are refused at submit
+(:data:`wanstack.engines.registry.FUNCTIONS`), and by :func:`check` here.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +45,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from wanstack.engines import tracking
 from wanstack.engines.base import CancelToken, RGBAImage, VideoItem
 from wanstack.engines.diffusers import frames, pictures, runtime
 from wanstack.engines.diffusers.common import Progress
@@ -47,6 +56,11 @@ from wanstack.engines.requests import VACE_FUNCTIONS, VaceRequest
 from wanstack.errors import MediaInvalid
 
 VACE = "WanVACEPipeline"
+#: the functions that take an input video
+VIDEO_INPUT = ("video_outpainting", "video_repainting", "video_edit")
+#: the control conditions followed, per function that takes one ("" = none)
+CONDITIONS = {"video_repainting": ("scribble",), "video_edit": ("",)}
+EDGE_SIDE = 480  #: scribble: edges are found at this long side (finer would be noise)
 GREY = 127  #: the context video's value where VACE draws (0 in the model's [-1, 1] range)
 FEATHER = 0.015  #: outpainting: the source blends in over this fraction of its short side
 Box = tuple[int, int, int, int]  #: x, y, width, height
@@ -59,6 +73,7 @@ class _Context:
     video: list[Image.Image] | None = None
     mask: list[Image.Image] | None = None
     references: list[Image.Image] = field(default_factory=list)
+    scale: float = 1.0  #: how strongly the context steers the model (repainting's strength)
 
 
 class DiffusersVace(WanClips):
@@ -100,6 +115,7 @@ class DiffusersVace(WanClips):
             video=context.video,
             mask=context.mask,
             reference_images=context.references or None,
+            conditioning_scale=context.scale,
             height=size[1],
             width=size[0],
             num_frames=count,
@@ -115,6 +131,8 @@ class DiffusersVace(WanClips):
             made = _kept_ends(request, made)
         elif request.function == "video_outpainting":
             made = list(_pasted_back(request, made))
+        elif request.function == "video_edit":
+            made = list(_outside_kept(request, made))
 
         return deliver(made, request.size, request.fps, total, None, cancel)
 
@@ -140,8 +158,16 @@ def check(request: VaceRequest) -> None:
             "video_extension has nothing to extend: give first_frame_url, last_frame_url, "
             "first_clip_url or last_clip_url"
         )
-    if request.function == "video_outpainting" and not request.video:
-        raise MediaInvalid("video_outpainting needs the video to outpaint (video_url)")
+    if request.function in VIDEO_INPUT and not request.video:
+        raise MediaInvalid(f"{request.function} needs the video (video_url)")
+    followed = CONDITIONS.get(request.function)
+    if followed is not None and (request.control or "") not in followed:
+        raise MediaInvalid(
+            f"control_condition {request.control or 'none'!r} is not followed for "
+            f"{request.function}: pose and depth need annotator models this engine does not run"
+        )
+    if request.function == "video_edit" and not request.masks:
+        raise MediaInvalid("video_edit needs a mask image or a mask video")
 
 
 # ------------------------------------------------------------------------------ conditioning
@@ -171,6 +197,24 @@ def _context(request: VaceRequest, size: tuple[int, int], count: int, rate: floa
             video=[pictures.to_pil(f) for f in known],
             mask=[pictures.mask_pil(np.full((size[1], size[0]), d)) for d in draw],
         )
+    if request.function == "video_repainting":  # the video's line drawing, followed
+        lines = [scribble(cover(f[..., :3], size)) for f in _frames_at(request, count, rate)]
+        return _Context(
+            video=[pictures.to_pil(f) for f in lines],
+            references=[_reference(image, False) for image in request.references],
+            scale=request.strength,
+        )
+    if request.function == "video_edit":  # the region greyed out and drawn, the rest kept
+        regions = _at(edit_masks(request), count, rate, request)
+        shown, drawn = [], []
+        for frame, region in zip(_frames_at(request, count, rate), regions, strict=True):
+            inside = cover(region.astype(np.uint8), size) > 0
+            kept = cover(frame[..., :3], size)
+            kept[inside] = GREY
+            shown.append(pictures.to_pil(kept))
+            drawn.append(pictures.mask_pil(inside))
+        references = [_reference(image, False) for image in request.references]
+        return _Context(video=shown, mask=drawn, references=references)
     # video_outpainting: the picture on its grown canvas, the border drawn
     source = request.video[0].shape[1], request.video[0].shape[0]
     x, y, w, h = outpaint_box(source, request.scales, size)
@@ -184,6 +228,55 @@ def _context(request: VaceRequest, size: tuple[int, int], count: int, rate: floa
         frame[y : y + h, x : x + w] = pictures.resize(request.video[index][..., :3], (w, h))
         video.append(pictures.to_pil(frame))
     return _Context(video=video, mask=[mask] * count)
+
+
+def _at(items: Sequence[Any], count: int, rate: float, request: VaceRequest) -> list[Any]:
+    """``items`` (one per input video frame) at the generation's ``count`` frames and ``rate``
+    (nearest; the last held when the video is shorter)."""
+    return [items[min(round(j * request.clip_fps / rate), len(items) - 1)] for j in range(count)]
+
+
+def _frames_at(request: VaceRequest, count: int, rate: float) -> list[Pixels]:
+    return _at(request.video, count, rate, request)
+
+
+def scribble(frame: Pixels) -> Pixels:
+    """A line drawing of ``frame``: white edges on black, as VACE's scribble condition is drawn
+    (Canny on a smoothed grey at about ``EDGE_SIDE``, thresholds from the median brightness)."""
+    height, width = frame.shape[:2]
+    scale = min(1.0, EDGE_SIDE / max(height, width))
+    small = cv2.resize(frame, (max(1, round(width * scale)), max(1, round(height * scale))))
+    grey = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (0, 0), 1.2)
+    median = float(np.median(grey))
+    edges = cv2.Canny(grey, int(max(0.0, 0.66 * median)), int(min(255.0, 1.33 * median) + 1))
+    edges = cv2.dilate(edges, np.ones((2, 2), np.uint8))
+    edges = cv2.resize(edges, (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.repeat(edges[..., None], 3, axis=2).astype(np.uint8)
+
+
+def edit_masks(request: VaceRequest) -> list[npt.NDArray[np.bool_]]:
+    """video_edit's region on each input frame: the mask video's frames; or the mask drawn on
+    ``mask_frame`` followed through the video (``tracking``, then grown by ``expand_ratio`` in
+    ``expand_mode``) or kept where it was drawn (``fixed``). Only the frames the output shows
+    are tracked."""
+    height, width = request.video[0].shape[:2]
+
+    def fitted(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.bool_]:
+        if mask.shape == (height, width):
+            return mask
+        small = cv2.resize(mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+        return np.asarray(small > 0)
+
+    if len(request.masks) > 1:  # a mask video
+        last, step = len(request.masks) - 1, len(request.masks) / len(request.video)
+        return [fitted(request.masks[min(int(i * step), last)]) for i in range(len(request.video))]
+    mask = fitted(request.masks[0])
+    if request.mask_type == "fixed":
+        return [mask] * len(request.video)
+    shown = min(len(request.video), math.ceil(request.duration * request.clip_fps) + 1)
+    anchor = min(request.mask_frame, shown - 1)
+    followed = tracking.track(request.video[:shown], mask, anchor)
+    return [tracking.expand(m, request.expand_ratio, request.expand_mode) for m in followed]
 
 
 def _reference(image: RGBAImage, background: bool) -> Image.Image:
@@ -268,12 +361,22 @@ def _pasted_back(request: VaceRequest, made: list[Pixels]) -> Iterator[Pixels]:
     inside[1:-1, 1:-1] = 255
     depth = cv2.distanceTransform(inside, cv2.DIST_L2, 5)[1:-1, 1:-1]
     weight: npt.NDArray[np.float32] = np.clip(depth / band, 0.0, 1.0).astype(np.float32)[..., None]
-    played = frames.retime(
-        [f[..., :3] for f in request.video], request.clip_fps, request.fps, len(made)
-    )
+    video = [f[..., :3] for f in request.video]
+    played = frames.retime(video, request.clip_fps, request.fps, len(made))
     for frame, source in zip(made, played, strict=True):
         out = frame.copy()
         picture = pictures.resize(source, (w, h)).astype(np.float32)
         region = out[y : y + h, x : x + w].astype(np.float32)
         out[y : y + h, x : x + w] = np.clip(picture * weight + region * (1 - weight) + 0.5, 0, 255)
         yield out
+
+
+def _outside_kept(request: VaceRequest, made: list[Pixels]) -> Iterator[Pixels]:
+    """The edited frames with every pixel away from the region the input's own (feathered)."""
+    masks = edit_masks(request)
+    video = [f[..., :3] for f in request.video]
+    played = frames.retime(video, request.clip_fps, request.fps, len(made))
+    for j, (frame, source) in enumerate(zip(made, played, strict=True)):
+        index = min(round(j * request.clip_fps / request.fps), len(masks) - 1)
+        region = cover(masks[index].astype(np.uint8), request.size) > 0
+        yield pictures.composite(frame, cover(source, request.size), pictures.feather(region))
