@@ -41,7 +41,7 @@ def test_recommend_lists_weights_licences_and_vram(tmp_path: Path) -> None:
     options = re.search(r"WANSTACK_ENGINE_OPTIONS='(.*)'", out)
     assert engines and options
     assert json.loads(engines.group(1)) == dict.fromkeys(
-        (*IMAGE_MODELS, "wan2.6-t2v", "wan2.6-i2v"), "diffusers"
+        (*IMAGE_MODELS, "wan2.6-t2v", "wan2.6-i2v", "wanx2.1-vace-plus"), "diffusers"
     )
     assert json.loads(options.group(1))["wanx-background-generation-v2"]["control"] == "inpaint"
 
