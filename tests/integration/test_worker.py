@@ -177,3 +177,25 @@ async def test_shutdown_drains_running_tasks(make_container: Callable[..., Conta
     await container.shutdown()
     done = await checker.tasks.get(task.id)
     assert done is not None and done.status is TaskStatus.SUCCEEDED
+
+
+async def test_a_reclaimed_task_deletes_what_a_killed_attempt_stored(
+    make_container: Callable[..., Container],
+) -> None:
+    """A worker killed between storing its result and recording it leaves files under its
+    attempt's folder; the attempt that re-claims the task deletes them before it runs."""
+    container = make_container()
+    who = await caller(container)
+    task = await container.task_service.submit(
+        who, ENDPOINT, body(), oss_resolve=False, request_id="r"
+    )
+    dead = await container.tasks.claim(owner="killed", now=0, lease_ms=10, max_attempts=3)
+    assert dead is not None and dead.id == task.id and dead.attempts == 1
+    orphan = f"results/{task.id}/1/left-behind.png"
+    await container.storage.put(orphan, b"\x89PNG stored, never recorded", "image/png")
+    container.start_background(workers=1)
+    done = await wait_status(container, task.id, {TaskStatus.SUCCEEDED})
+    assert done.attempts == 2
+    files = container.storage.files  # type: ignore[attr-defined]
+    assert orphan not in files
+    assert {k.split("/")[2] for k in files if k.startswith(f"results/{task.id}/")} == {"2"}

@@ -267,6 +267,7 @@ class WorkerPool:
             with task_context(task.id):
                 log.info("task %s: attempt %d of model %s", task.id, task.attempts, task.model)
                 try:
+                    await self._clear_earlier_attempts(task)
                     outcome = await self._executor.run(task, token, self._partial_sink(task))
                 except TaskCanceled:
                     outcome = None
@@ -288,6 +289,12 @@ class WorkerPool:
             self._per_model[task.model] -= 1
             self._freed.set()
             self._slots.release()
+
+    async def _clear_earlier_attempts(self, task: Task) -> None:
+        """Delete what earlier attempts stored: a worker killed between storing its files and
+        recording them leaves them behind (one that lost its lease alive deletes its own)."""
+        for attempt in range(1, task.attempts):
+            await self._storage.delete_prefix(result_prefix(task.id, attempt))
 
     async def _settle(
         self, task: Task, token: CancelToken, outcome: Outcome | None, elapsed: float
