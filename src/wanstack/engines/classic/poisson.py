@@ -32,6 +32,30 @@ COARSEST_SWEEPS = 60
 SHADING_SIGMA = 4.0  #: px; :func:`stitch` keeps the solution's change at this scale and coarser
 
 
+@njit(cache=True, fastmath=True, inline="always")
+def _neighbours(  # pragma: no cover
+    u: Floats, b: Floats, y: int, x: int, k: int
+) -> tuple[float, int]:
+    """``b_p + Σ u_q`` over the 4-neighbours ``q`` of ``p = (y, x)`` inside the image, and their
+    count (channel ``k``)."""
+    h, w = u.shape[0], u.shape[1]
+    total = b[y, x, k]
+    n = 0
+    if y > 0:
+        total += u[y - 1, x, k]
+        n += 1
+    if y < h - 1:
+        total += u[y + 1, x, k]
+        n += 1
+    if x > 0:
+        total += u[y, x - 1, k]
+        n += 1
+    if x < w - 1:
+        total += u[y, x + 1, k]
+        n += 1
+    return total, n
+
+
 @njit(cache=True, fastmath=True)
 def _sweeps(u: Floats, b: Floats, domain: Mask, count: int) -> None:  # pragma: no cover
     """``count`` red-black Gauss–Seidel sweeps of ``n·u_p − Σ u_q = b_p`` over ``domain`` (n = the
@@ -44,20 +68,7 @@ def _sweeps(u: Floats, b: Floats, domain: Mask, count: int) -> None:  # pragma: 
                     if not domain[y, x]:
                         continue
                     for k in range(c):
-                        total = b[y, x, k]
-                        n = 0
-                        if y > 0:
-                            total += u[y - 1, x, k]
-                            n += 1
-                        if y < h - 1:
-                            total += u[y + 1, x, k]
-                            n += 1
-                        if x > 0:
-                            total += u[y, x - 1, k]
-                            n += 1
-                        if x < w - 1:
-                            total += u[y, x + 1, k]
-                            n += 1
+                        total, n = _neighbours(u, b, y, x, k)
                         u[y, x, k] = total / n
 
 
@@ -71,20 +82,7 @@ def _residual(u: Floats, b: Floats, domain: Mask, out: Floats) -> None:  # pragm
                 if not domain[y, x]:
                     out[y, x, k] = 0.0
                     continue
-                total = b[y, x, k]
-                n = 0
-                if y > 0:
-                    total += u[y - 1, x, k]
-                    n += 1
-                if y < h - 1:
-                    total += u[y + 1, x, k]
-                    n += 1
-                if x > 0:
-                    total += u[y, x - 1, k]
-                    n += 1
-                if x < w - 1:
-                    total += u[y, x + 1, k]
-                    n += 1
+                total, n = _neighbours(u, b, y, x, k)
                 out[y, x, k] = total - n * u[y, x, k]
 
 

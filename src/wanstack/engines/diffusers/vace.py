@@ -103,7 +103,9 @@ class DiffusersVace(WanClips):
         count = frames.clip_frames(min(needed, length))
         # a clip capped below what the duration needs is spread over all of it
         rate = gen_fps if count >= needed else (count - 1) * request.fps / max(total - 1, 1)
-        context = _context(request, size, count, rate)
+        # video_edit's region per input frame, tracked once for the context and the output
+        regions = edit_masks(request) if request.function == "video_edit" else []
+        context = _context(request, size, count, rate, regions)
         settings = self.settings(resident)
         negative = settings.pop("negative_prompt")
         progress = Progress(cancel, 1)
@@ -132,7 +134,7 @@ class DiffusersVace(WanClips):
         elif request.function == "video_outpainting":
             made = list(_pasted_back(request, made))
         elif request.function == "video_edit":
-            made = list(_outside_kept(request, made))
+            made = list(_outside_kept(request, made, regions))
 
         return deliver(made, request.size, request.fps, total, None, cancel)
 
@@ -173,7 +175,14 @@ def check(request: VaceRequest) -> None:
 # ------------------------------------------------------------------------------ conditioning
 
 
-def _context(request: VaceRequest, size: tuple[int, int], count: int, rate: float) -> _Context:
+def _context(
+    request: VaceRequest,
+    size: tuple[int, int],
+    count: int,
+    rate: float,
+    regions: Sequence[npt.NDArray[np.bool_]] = (),
+) -> _Context:
+    """One call's conditioning; ``regions`` are video_edit's (:func:`edit_masks`)."""
     if request.function == "image_reference":
         return _Context(
             references=[
@@ -205,7 +214,7 @@ def _context(request: VaceRequest, size: tuple[int, int], count: int, rate: floa
             scale=request.strength,
         )
     if request.function == "video_edit":  # the region greyed out and drawn, the rest kept
-        regions = _at(edit_masks(request), count, rate, request)
+        regions = _at(regions or edit_masks(request), count, rate, request)
         shown, drawn = [], []
         for frame, region in zip(_frames_at(request, count, rate), regions, strict=True):
             inside = cover(region.astype(np.uint8), size) > 0
@@ -371,9 +380,10 @@ def _pasted_back(request: VaceRequest, made: list[Pixels]) -> Iterator[Pixels]:
         yield out
 
 
-def _outside_kept(request: VaceRequest, made: list[Pixels]) -> Iterator[Pixels]:
+def _outside_kept(
+    request: VaceRequest, made: list[Pixels], masks: Sequence[npt.NDArray[np.bool_]]
+) -> Iterator[Pixels]:
     """The edited frames with every pixel away from the region the input's own (feathered)."""
-    masks = edit_masks(request)
     video = [f[..., :3] for f in request.video]
     played = frames.retime(video, request.clip_fps, request.fps, len(made))
     for j, (frame, source) in enumerate(zip(made, played, strict=True)):
